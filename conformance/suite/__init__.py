@@ -1,0 +1,1 @@
+"""The conformance suite: scenario, schema and model-based tests run against --target."""
