@@ -88,7 +88,7 @@ class WorkflowClient:
             api_version=api_version,
             component=self.component,
             timeout=self.timeout,
-            headers=dict(self.session.headers),
+            headers={k: str(v) for k, v in self.session.headers.items()},
         )
 
     def close(self) -> None:
