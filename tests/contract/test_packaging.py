@@ -1,0 +1,59 @@
+"""The wheel ships openapi.yaml and the catalogue, and registers the entry points."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("dapr_workflow_conformance-*.whl")
+    return zipfile.ZipFile(built)
+
+
+def test_the_wheel_ships_the_spec_itself_not_a_link(wheel: zipfile.ZipFile) -> None:
+    assert wheel.read("conformance/openapi.yaml") == (ROOT / "openapi.yaml").read_bytes()
+
+
+def test_the_wheel_ships_the_behaviour_catalogue(wheel: zipfile.ZipFile) -> None:
+    assert wheel.read("conformance/behaviours.yaml")
+
+
+def test_the_wheel_registers_the_console_scripts_and_the_pytest_plugin(
+    wheel: zipfile.ZipFile,
+) -> None:
+    (entry_points,) = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
+    text = wheel.read(entry_points).decode()
+    assert "dapr-workflow-mock = mockserver.cli:main" in text
+    assert "dapr-workflow-conformance = conformance.cli:main" in text
+    assert "[pytest11]" in text and "conformance.plugin" in text
+
+
+def test_the_package_copy_of_the_spec_is_the_root_spec() -> None:
+    from conformance.contract import SPEC_PATH
+
+    assert SPEC_PATH.read_bytes() == (ROOT / "openapi.yaml").read_bytes()
