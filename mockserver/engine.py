@@ -1,0 +1,728 @@
+"""The instance store and state machine: what daprd and its workflow engine do, without HTTP.
+
+Rules:
+- Every operation first asks the lifecycle table (``openapi.yaml`` ``x-dapr-lifecycle``, via
+  :func:`conformance.contract.lifecycle`) for daprd's answer in the instance's status; an error
+  cell raises :class:`DaprError` with that code and daprd's message, a success cell's ``next``
+  status decides the effect. The table is the single source; this module adds only *how*.
+- Everything that happens later (a start after ``start_delay``, a command's effect after
+  ``transition_delay``, a durable timer) is one entry in one :class:`TimerHeap`. Due entries are
+  fired, and woken instances progressed, before and after every operation (:meth:`settle`), so
+  a delay of 0 is immediate and nothing needs a task per instance.
+- Instance state is plain data (:class:`Instance`): the workflow's history of task results, not
+  its generator. Live generators are only a cache; a missing one is rebuilt by replay.
+- While SUSPENDED nothing progresses: events stay buffered, a fired timer or a finished child
+  is held on the waiting task, and all of it takes effect on resume.
+- Terminate and purge reach the children the instance started (recursively).
+
+Pure: no I/O, no aiohttp.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from conformance import contract
+from conformance.lifecycle import Operation, Status
+from conformance.workflows import WORKFLOWS, Workflow
+from mockserver.api_errors import ControlError, DaprError
+from mockserver.clock import Clock, ManualClock, TimerHeap, seconds_to_us
+from mockserver.orchestrator import (
+    ChildTask,
+    ContinuedAsNew,
+    EventTask,
+    Execution,
+    Failed,
+    ReplayMismatch,
+    Returned,
+    Step,
+    TaskResult,
+    TimerTask,
+    Yielded,
+)
+
+FORCED_FAILURE_TYPE = "MockForcedFailure"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an instance FAILED."""
+
+    error_type: str
+    message: str
+
+
+@dataclass
+class Waiting:
+    """The task an instance's workflow waits for (plain data)."""
+
+    kind: Literal["event", "timer", "child"]
+    index: int
+    """The task's position in the execution: its result becomes ``history[index]``."""
+    name: str | None = None
+    due_us: int | None = None
+    child_id: str | None = None
+    child_execution: int | None = None
+    result: TaskResult | None = None
+    """A fired timer or a finished child, not yet handed to the workflow."""
+
+    def same_task(self, other: Waiting) -> bool:
+        """Both wait for the same task (what replay must reproduce)."""
+        return (self.kind, self.index, self.name, self.due_us, self.child_id) == (
+            other.kind,
+            other.index,
+            other.name,
+            other.due_us,
+            other.child_id,
+        )
+
+    def describe(self) -> str:
+        if self.kind == "event":
+            return f"event {self.name}"
+        if self.kind == "timer":
+            return f"timer due at {self.due_us} us"
+        return f"child workflow {self.child_id}"
+
+
+@dataclass
+class Instance:
+    """One workflow instance: its current execution and everything GET shows (plain data)."""
+
+    instance_id: str
+    workflow_name: str
+    execution: int
+    """Unique per run and per continue-as-new generation; stale scheduled work is dropped."""
+    status: Status
+    input: str | None
+    last_updated_us: int
+    created_us: int | None = None
+    ready: bool = False
+    """The start has been processed (workflowName and createdAt are known)."""
+    begun: bool = False
+    """The workflow function has been called in this execution."""
+    custom_status: str | None = None
+    output: str | None = None
+    failure: Failure | None = None
+    history: list[TaskResult] = field(default_factory=list)
+    waiting: Waiting | None = None
+    events: dict[str, deque[str]] = field(default_factory=dict)
+    parent: tuple[str, int] | None = None
+    children: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Due:
+    """Work scheduled for later: the start, a durable timer, or a command's effect."""
+
+    kind: Literal["start", "timer", "command"]
+    instance_id: str
+    execution: int
+    index: int = 0
+    operation: Operation | None = None
+    event_name: str | None = None
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """A read-only snapshot of an instance, as GET and the control API show it."""
+
+    instance_id: str
+    workflow_name: str | None
+    created_at_us: int | None
+    last_updated_at_us: int
+    runtime_status: Status
+    properties: Mapping[str, str]
+    parent_instance_id: str | None
+    waiting_for: str | None
+    buffered_events: Mapping[str, int]
+
+
+def instance_id_problem(instance_id: str) -> DaprError | None:
+    """daprd's start-time check of an ID: length in bytes first, then the characters."""
+    if len(instance_id.encode("utf-8", "surrogateescape")) > contract.MAX_INSTANCE_ID_BYTES:
+        return DaprError("ERR_INSTANCE_ID_TOO_LONG", contract.MAX_INSTANCE_ID_BYTES)
+    if not all(_allowed_id_char(char) for char in instance_id):
+        return DaprError("ERR_INSTANCE_ID_INVALID", instance_id)
+    return None
+
+
+def _allowed_id_char(char: str) -> bool:
+    # Go's unicode.IsLetter is category L*, unicode.IsDigit is Nd.
+    category = unicodedata.category(char)
+    return category[0] == "L" or category == "Nd" or char in "_-"
+
+
+def _not_found_causes(op: Operation, instance_id: str, event_name: str | None) -> str:
+    """The engine's words when it has no such instance (daprd master, facts §5.3)."""
+    if op is Operation.RAISE_EVENT:
+        return (
+            f"failed to raise event {event_name} on workflow {instance_id}: "
+            "failed to raise event: no such instance exists"
+        )
+    verb = {Operation.PAUSE: ("pause", "suspend"), Operation.RESUME: ("resume", "resume")}
+    asked, engine = verb.get(op, (op.value, op.value))
+    return (
+        f"failed to {asked} workflow {instance_id}: "
+        f"failed to {engine} workflow: no such instance exists"
+    )
+
+
+def _error_for(
+    code: str,
+    op: Operation,
+    status: Status,
+    *,
+    instance_id: str,
+    workflow_name: str | None,
+    event_name: str | None,
+) -> DaprError:
+    """The error daprd answers with ``code`` for ``op`` on an instance in ``status``."""
+    if code == "ERR_INSTANCE_ID_NOT_FOUND":
+        return DaprError(code, instance_id)
+    if code == "ERR_START_WORKFLOW":
+        return DaprError(
+            code,
+            workflow_name,
+            "unable to start workflow: failed to start workflow: rpc error: code = AlreadyExists "
+            f"desc = an active workflow with ID '{instance_id}' already exists",
+        )
+    if code == "ERR_PURGE_WORKFLOW":
+        return DaprError(
+            code,
+            instance_id,
+            f"failed to Purge workflow {instance_id}: failed to purge workflow state: "
+            "orchestration has not yet completed",
+        )
+    if status is Status.ABSENT:
+        return DaprError(code, instance_id, _not_found_causes(op, instance_id, event_name))
+    return DaprError(code, instance_id, f"the workflow is {status.value}")
+
+
+class Engine:
+    """All instances of one mock, and the scheduler that moves them."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        start_delay: float = 0.0,
+        transition_delay: float = 0.0,
+        workflows: Mapping[str, Workflow] = WORKFLOWS,
+    ) -> None:
+        if start_delay < 0 or transition_delay < 0:
+            raise ValueError("start_delay and transition_delay must not be negative")
+        self.clock = clock
+        self.on_schedule: Callable[[], None] | None = None
+        """Called when new work becomes the earliest due (the scheduler loop re-plans)."""
+        self._start_delay_us = seconds_to_us(start_delay)
+        self._transition_delay_us = seconds_to_us(transition_delay)
+        self._workflows = dict(workflows)
+        self._lifecycle = contract.lifecycle()
+        self._instances: dict[str, Instance] = {}
+        self._executions: dict[str, Execution] = {}
+        self._heap: TimerHeap[Due] = TimerHeap()
+        self._woken: deque[str] = deque()
+        self._execution_ids = itertools.count(1)
+
+    # --- the seven operations ----------------------------------------------------------------
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        """Start ``workflow_name``; returns the instance ID (generated when absent or empty)."""
+        self.settle()
+        instance_id = instance_id or str(uuid.uuid4())
+        problem = instance_id_problem(instance_id)
+        if problem is not None:
+            raise problem
+        self._check(Operation.START, instance_id, workflow_name=workflow_name)
+        self._create(workflow_name, instance_id, input_text, parent=None)
+        self.settle()
+        return instance_id
+
+    def get(self, instance_id: str) -> InstanceView:
+        self.settle()
+        self._check(Operation.GET, instance_id)
+        return self._view(self._instances[instance_id])
+
+    def terminate(self, instance_id: str) -> None:
+        self._command(Operation.TERMINATE, instance_id)
+
+    def raise_event(self, instance_id: str, event_name: str, payload: str) -> None:
+        self._command(Operation.RAISE_EVENT, instance_id, event_name=event_name, payload=payload)
+
+    def pause(self, instance_id: str) -> None:
+        self._command(Operation.PAUSE, instance_id)
+
+    def resume(self, instance_id: str) -> None:
+        self._command(Operation.RESUME, instance_id)
+
+    def purge(self, instance_id: str) -> None:
+        self._command(Operation.PURGE, instance_id)
+
+    # --- control -----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every instance and every scheduled thing."""
+        self._instances.clear()
+        self._executions.clear()
+        self._heap.clear()
+        self._woken.clear()
+
+    def advance(self, seconds: float) -> int:
+        """Move a manual clock forward and fire what fell due; returns how much work ran."""
+        if not isinstance(self.clock, ManualClock):
+            raise ControlError(
+                "MOCK_CLOCK_NOT_MANUAL",
+                409,
+                "the clock is real time; start the mock with --clock manual "
+                "(create_app(clock='manual')) to advance it",
+            )
+        if seconds < 0:
+            raise ControlError("MOCK_BAD_REQUEST", 400, f"cannot advance by {seconds} seconds")
+        self.clock.advance(seconds)
+        return self.settle()
+
+    def instances(self) -> list[InstanceView]:
+        self.settle()
+        return [self._view(instance) for instance in self._instances.values()]
+
+    def force_complete(self, instance_id: str, output: str | None) -> InstanceView:
+        """End an active instance as COMPLETED with ``output`` (JSON text)."""
+        instance = self._forceable(instance_id)
+        self._finish(instance, Status.COMPLETED, output=output)
+        self.settle()
+        return self._view(instance)
+
+    def force_fail(self, instance_id: str, message: str, error_type: str) -> InstanceView:
+        """End an active instance as FAILED with this failure."""
+        instance = self._forceable(instance_id)
+        self._finish(instance, Status.FAILED, failure=Failure(error_type, message))
+        self.settle()
+        return self._view(instance)
+
+    def forget_live_state(self) -> None:
+        """Drop every live workflow generator, as a restart would; they come back by replay."""
+        self._executions.clear()
+
+    # --- scheduling --------------------------------------------------------------------------
+
+    def next_due_us(self) -> int | None:
+        return self._heap.next_due_us()
+
+    def settle(self) -> int:
+        """Progress woken instances and fire all due work until nothing is left; returns the
+        number of scheduled entries fired."""
+        fired = 0
+        while True:
+            if self._woken:
+                instance = self._instances.get(self._woken.popleft())
+                if instance is not None:
+                    self._progress(instance)
+                continue
+            due = self._heap.pop_due(self.clock.now_us())
+            if due is None:
+                return fired
+            fired += 1
+            self._fire(due)
+
+    def _after(self, delay_us: int, due: Due) -> None:
+        self._at(self.clock.now_us() + delay_us, due)
+
+    def _at(self, due_us: int, due: Due) -> None:
+        if self._heap.push(due_us, due) and self.on_schedule is not None:
+            self.on_schedule()
+
+    def _wake(self, instance: Instance) -> None:
+        self._woken.append(instance.instance_id)
+
+    def _fire(self, due: Due) -> None:
+        instance = self._instances.get(due.instance_id)
+        if instance is None or instance.execution != due.execution:
+            return
+        if due.kind == "start":
+            self._process_start(instance)
+        elif due.kind == "timer":
+            self._timer_fired(instance, due.index)
+        else:
+            assert due.operation is not None
+            self._apply(instance, due.operation, due.event_name, due.payload)
+
+    # --- operations: answer now, take effect when due -----------------------------------------
+
+    def _status(self, instance_id: str) -> Status:
+        instance = self._instances.get(instance_id)
+        return Status.ABSENT if instance is None else instance.status
+
+    def _check(
+        self,
+        op: Operation,
+        instance_id: str,
+        *,
+        workflow_name: str | None = None,
+        event_name: str | None = None,
+    ) -> None:
+        status = self._status(instance_id)
+        outcome = self._lifecycle.apply(status, op)
+        if outcome.error is not None:
+            raise _error_for(
+                outcome.error,
+                op,
+                status,
+                instance_id=instance_id,
+                workflow_name=workflow_name,
+                event_name=event_name,
+            )
+
+    def _command(
+        self,
+        op: Operation,
+        instance_id: str,
+        *,
+        event_name: str | None = None,
+        payload: str | None = None,
+    ) -> None:
+        self.settle()
+        self._check(op, instance_id, event_name=event_name)
+        instance = self._instances.get(instance_id)
+        if instance is None:
+            return
+        due = Due(
+            "command",
+            instance_id,
+            instance.execution,
+            operation=op,
+            event_name=event_name,
+            payload=payload,
+        )
+        self._after(self._transition_delay_us, due)
+        self.settle()
+
+    def _apply(
+        self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
+    ) -> None:
+        """A command's effect, decided by the table for the status the instance has *now*."""
+        outcome = self._lifecycle.apply(instance.status, op)
+        if not outcome.is_success:
+            return
+        if op is Operation.RAISE_EVENT:
+            if self._lifecycle.is_active(instance.status):
+                assert event_name is not None and payload is not None
+                instance.events.setdefault(event_name, deque()).append(payload)
+                self._wake(instance)
+            return
+        if outcome.next is Status.TERMINATED:
+            self._terminate(instance)
+        elif outcome.next is Status.SUSPENDED:
+            self._mark_started(instance)
+            instance.status = Status.SUSPENDED
+            self._touch(instance)
+        elif outcome.next is Status.RUNNING:
+            instance.status = Status.RUNNING
+            self._touch(instance)
+            self._wake(instance)
+        elif outcome.next is Status.ABSENT:
+            self._purge(instance)
+
+    # --- lifecycle effects -------------------------------------------------------------------
+
+    def _create(
+        self,
+        workflow_name: str,
+        instance_id: str,
+        input_text: str | None,
+        *,
+        parent: tuple[str, int] | None,
+    ) -> Instance:
+        previous = self._instances.get(instance_id)
+        self._executions.pop(instance_id, None)
+        instance = Instance(
+            instance_id=instance_id,
+            workflow_name=workflow_name,
+            execution=next(self._execution_ids),
+            status=Status.PENDING,
+            input=input_text,
+            last_updated_us=previous.last_updated_us if previous else 0,
+            parent=parent,
+        )
+        self._touch(instance)
+        self._instances[instance_id] = instance
+        self._after(self._start_delay_us, Due("start", instance_id, instance.execution))
+        return instance
+
+    def _process_start(self, instance: Instance) -> None:
+        """The start is processed: the instance runs (unless paused or ended meanwhile)."""
+        if instance.ready:
+            return
+        self._mark_started(instance)
+        if instance.status is Status.PENDING:
+            instance.status = Status.RUNNING
+        self._touch(instance)
+        self._wake(instance)
+
+    def _mark_started(self, instance: Instance) -> None:
+        if not instance.ready:
+            instance.ready = True
+            instance.created_us = self.clock.now_us()
+
+    def _timer_fired(self, instance: Instance, index: int) -> None:
+        waiting = instance.waiting
+        if waiting is None or waiting.kind != "timer" or waiting.index != index:
+            return
+        waiting.result = TaskResult("timer", at_us=self.clock.now_us())
+        self._wake(instance)
+
+    def _terminate(self, instance: Instance) -> None:
+        self._mark_started(instance)
+        self._finish(instance, Status.TERMINATED)
+        for child in self._children(instance):
+            if self._lifecycle.is_active(child.status):
+                self._terminate(child)
+
+    def _purge(self, instance: Instance) -> None:
+        for child in self._children(instance):
+            if self._lifecycle.is_terminal(child.status):
+                self._purge(child)
+        del self._instances[instance.instance_id]
+        self._executions.pop(instance.instance_id, None)
+
+    def _children(self, instance: Instance) -> Iterator[Instance]:
+        for child_id, execution in instance.children:
+            child = self._instances.get(child_id)
+            if child is not None and child.execution == execution:
+                yield child
+
+    def _finish(
+        self,
+        instance: Instance,
+        status: Status,
+        *,
+        output: str | None = None,
+        failure: Failure | None = None,
+    ) -> None:
+        instance.status = status
+        instance.output = output
+        instance.failure = failure
+        instance.waiting = None
+        self._executions.pop(instance.instance_id, None)
+        self._touch(instance)
+        self._notify_parent(instance)
+
+    def _notify_parent(self, child: Instance) -> None:
+        if child.parent is None:
+            return
+        parent_id, execution = child.parent
+        parent = self._instances.get(parent_id)
+        if parent is None or parent.execution != execution:
+            return
+        waiting = parent.waiting
+        if (
+            waiting is None
+            or waiting.kind != "child"
+            or waiting.child_id != child.instance_id
+            or waiting.child_execution != child.execution
+        ):
+            return
+        now = self.clock.now_us()
+        if child.status is Status.COMPLETED:
+            waiting.result = TaskResult("child", at_us=now, payload=child.output)
+        elif child.failure is not None:
+            waiting.result = TaskResult(
+                "child",
+                at_us=now,
+                failure=f"child workflow '{child.instance_id}' failed: {child.failure.message}",
+            )
+        else:
+            waiting.result = TaskResult(
+                "child", at_us=now, failure=f"child workflow '{child.instance_id}' was terminated"
+            )
+        self._wake(parent)
+
+    def _forceable(self, instance_id: str) -> Instance:
+        self.settle()
+        instance = self._instances.get(instance_id)
+        if instance is None:
+            raise ControlError("MOCK_INSTANCE_NOT_FOUND", 404, f"no instance {instance_id!r}")
+        if not self._lifecycle.is_active(instance.status):
+            raise ControlError(
+                "MOCK_INSTANCE_NOT_ACTIVE",
+                409,
+                f"instance {instance_id!r} is {instance.status.value}; only PENDING, RUNNING "
+                "and SUSPENDED instances can be forced to end",
+            )
+        self._mark_started(instance)
+        return instance
+
+    # --- running workflows -------------------------------------------------------------------
+
+    def _progress(self, instance: Instance) -> None:
+        """Run the workflow as far as it can go now."""
+        while instance.status is Status.RUNNING and instance.ready:
+            if not instance.begun:
+                instance.begun = True
+                execution = self._new_execution(instance)
+                self._executions[instance.instance_id] = execution
+                step = execution.begin(instance.input)
+            else:
+                result = self._take_result(instance)
+                if result is None:
+                    return
+                execution = self._live_execution(instance)
+                instance.history.append(result)
+                instance.waiting = None
+                step = execution.resume(result)
+            instance.custom_status = execution.custom_status
+            self._record(instance, step)
+
+    def _take_result(self, instance: Instance) -> TaskResult | None:
+        waiting = instance.waiting
+        if waiting is None:
+            return None
+        if waiting.kind != "event":
+            return waiting.result
+        assert waiting.name is not None
+        queue = instance.events.get(waiting.name)
+        if not queue:
+            return None
+        payload = queue.popleft()
+        if not queue:
+            del instance.events[waiting.name]
+        return TaskResult("event", at_us=self.clock.now_us(), payload=payload)
+
+    def _new_execution(self, instance: Instance) -> Execution:
+        assert instance.created_us is not None
+        return Execution(
+            self._workflows.get(instance.workflow_name),
+            name=instance.workflow_name,
+            instance_id=instance.instance_id,
+            started_at_us=instance.created_us,
+        )
+
+    def _live_execution(self, instance: Instance) -> Execution:
+        """The running generator, or one rebuilt by replaying the recorded history."""
+        execution = self._executions.get(instance.instance_id)
+        if execution is not None:
+            return execution
+        assert instance.created_us is not None
+        execution, step = Execution.replay(
+            self._workflows.get(instance.workflow_name),
+            name=instance.workflow_name,
+            instance_id=instance.instance_id,
+            started_at_us=instance.created_us,
+            input_text=instance.input,
+            history=instance.history,
+        )
+        expected = (
+            self._waiting_for(step.task, len(instance.history))
+            if isinstance(step, Yielded)
+            else None
+        )
+        if expected is None or instance.waiting is None or not expected.same_task(instance.waiting):
+            raise ReplayMismatch(
+                f"replaying instance {instance.instance_id!r} did not reach the task it waits "
+                f"for ({instance.waiting.describe() if instance.waiting else 'nothing'})"
+            )
+        self._executions[instance.instance_id] = execution
+        return execution
+
+    def _record(self, instance: Instance, step: Step) -> None:
+        if isinstance(step, Yielded):
+            instance.waiting = self._wait(instance, step.task)
+            self._touch(instance)
+        elif isinstance(step, Returned):
+            self._finish(instance, Status.COMPLETED, output=step.output)
+        elif isinstance(step, Failed):
+            self._finish(instance, Status.FAILED, failure=Failure(step.error_type, step.message))
+        elif isinstance(step, ContinuedAsNew):
+            self._continue_as_new(instance, step.input)
+
+    @staticmethod
+    def _waiting_for(task: EventTask | TimerTask | ChildTask, index: int) -> Waiting:
+        if isinstance(task, EventTask):
+            return Waiting("event", index, name=task.name)
+        if isinstance(task, TimerTask):
+            return Waiting("timer", index, due_us=task.due_us)
+        return Waiting("child", index, child_id=task.instance_id)
+
+    def _wait(self, instance: Instance, task: EventTask | TimerTask | ChildTask) -> Waiting:
+        """Wait for a new task: schedule the timer or start the child."""
+        waiting = self._waiting_for(task, len(instance.history))
+        if isinstance(task, TimerTask):
+            self._at(
+                task.due_us, Due("timer", instance.instance_id, instance.execution, waiting.index)
+            )
+        elif isinstance(task, ChildTask):
+            self._start_child(instance, task, waiting)
+        return waiting
+
+    def _start_child(self, parent: Instance, task: ChildTask, waiting: Waiting) -> None:
+        existing = self._instances.get(task.instance_id)
+        if existing is not None and self._lifecycle.is_active(existing.status):
+            waiting.result = TaskResult(
+                "child",
+                at_us=self.clock.now_us(),
+                failure=f"an active workflow with ID '{task.instance_id}' already exists",
+            )
+            self._wake(parent)
+            return
+        child = self._create(
+            task.name,
+            task.instance_id,
+            task.input,
+            parent=(parent.instance_id, parent.execution),
+        )
+        waiting.child_execution = child.execution
+        parent.children.append((child.instance_id, child.execution))
+
+    def _continue_as_new(self, instance: Instance, new_input: str | None) -> None:
+        """Start the next generation: same ID, fresh history, RUNNING while it waits to run."""
+        self._executions.pop(instance.instance_id, None)
+        instance.execution = next(self._execution_ids)
+        instance.input = new_input
+        instance.history = []
+        instance.waiting = None
+        instance.events.clear()
+        instance.custom_status = None
+        instance.begun = False
+        instance.ready = False
+        self._touch(instance)
+        self._after(self._start_delay_us, Due("start", instance.instance_id, instance.execution))
+
+    # --- views -------------------------------------------------------------------------------
+
+    def _touch(self, instance: Instance) -> None:
+        """Record a change: lastUpdatedAt moves strictly forward, even on a frozen clock."""
+        instance.last_updated_us = max(self.clock.now_us(), instance.last_updated_us + 1)
+
+    def _view(self, instance: Instance) -> InstanceView:
+        return InstanceView(
+            instance_id=instance.instance_id,
+            workflow_name=instance.workflow_name if instance.ready else None,
+            created_at_us=instance.created_us,
+            last_updated_at_us=instance.last_updated_us,
+            runtime_status=instance.status,
+            properties=_properties(instance),
+            parent_instance_id=instance.parent[0] if instance.parent else None,
+            waiting_for=instance.waiting.describe() if instance.waiting else None,
+            buffered_events={name: len(queue) for name, queue in instance.events.items()},
+        )
+
+
+def _properties(instance: Instance) -> dict[str, str]:
+    """The ``properties`` daprd master shows (facts §4): only the keys that are set."""
+    properties: dict[str, str] = {}
+    if instance.input is not None:
+        properties["dapr.workflow.input"] = instance.input
+    if instance.custom_status is not None:
+        properties["dapr.workflow.custom_status"] = instance.custom_status
+    if instance.failure is not None:
+        properties["dapr.workflow.failure.error_type"] = instance.failure.error_type
+        properties["dapr.workflow.failure.error_message"] = instance.failure.message
+    elif instance.status is Status.COMPLETED and instance.output is not None:
+        properties["dapr.workflow.output"] = instance.output
+    return properties

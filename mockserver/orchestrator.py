@@ -1,0 +1,250 @@
+"""Runs one execution of a workflow generator, step by step, and rebuilds it by replay.
+
+Rules (the durable-task model):
+- A workflow ``yield``s a task and is resumed with the task's result; the results it has
+  consumed, in order, are its history (:class:`TaskResult`, plain data).
+- Workflows are deterministic, so feeding the same history to a fresh generator brings it back
+  to the same point (:meth:`Execution.replay`); the mock never needs to keep a generator alive
+  across a restart, only the history.
+- "Now" inside a workflow is the time of the latest history entry, never the wall clock, so a
+  timer's due time comes out the same on replay.
+- Inputs, outputs, event payloads and custom status cross this boundary as JSON text; the
+  workflow sees decoded values (an empty text decodes to ``None``).
+
+Pure: no I/O, no aiohttp.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from conformance.workflows import Workflow
+from mockserver.clock import seconds_to_us
+
+UNREGISTERED_ERROR_TYPE = "OrchestratorNotRegisteredError"
+BAD_JSON_ERROR_TYPE = "JSONDecodeError"
+
+
+@dataclass(frozen=True)
+class EventTask:
+    """Wait for the next external event called ``name``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class TimerTask:
+    """Wait until ``due_us``."""
+
+    due_us: int
+
+
+@dataclass(frozen=True)
+class ChildTask:
+    """Run the workflow ``name`` as the child ``instance_id`` and wait for its end."""
+
+    name: str
+    input: str | None
+    instance_id: str
+
+
+Task = EventTask | TimerTask | ChildTask
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a waited-for task produced: one history entry, plain data."""
+
+    kind: Literal["event", "timer", "child"]
+    at_us: int
+    payload: str | None = None
+    """The event payload (raw text) or the child's output (JSON text)."""
+    failure: str | None = None
+    """Why the child failed; the task then raises in the workflow."""
+
+
+@dataclass(frozen=True)
+class Yielded:
+    """The workflow now waits for ``task``."""
+
+    task: Task
+
+
+@dataclass(frozen=True)
+class Returned:
+    """The workflow completed with ``output`` (JSON text, None for no output)."""
+
+    output: str | None
+
+
+@dataclass(frozen=True)
+class ContinuedAsNew:
+    """The workflow asked to start over with ``input`` (JSON text)."""
+
+    input: str | None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The workflow raised."""
+
+    error_type: str
+    message: str
+
+
+Step = Yielded | Returned | ContinuedAsNew | Failed
+
+
+class TaskFailedError(Exception):
+    """Raised inside a workflow whose child workflow failed (named as the Dapr SDKs name it)."""
+
+
+class ReplayMismatch(RuntimeError):
+    """The workflow did not yield the same tasks when its history was replayed."""
+
+
+def to_json_text(value: Any) -> str | None:
+    """The JSON text of a workflow value; None stays None (no output)."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json_text(text: str | None) -> Any:
+    """The value of JSON text; None and the empty text decode to None."""
+    if text is None or text == "":
+        return None
+    return json.loads(text)
+
+
+class Context:
+    """The :class:`conformance.workflows.WorkflowContext` of one execution."""
+
+    def __init__(self, instance_id: str, started_at_us: int) -> None:
+        self._instance_id = instance_id
+        self.now_us = started_at_us
+        self.custom_status: str | None = None
+        self.continued: tuple[Any] | None = None
+
+    @property
+    def instance_id(self) -> str:
+        return self._instance_id
+
+    def set_custom_status(self, status: Any) -> None:
+        self.custom_status = to_json_text(status)
+
+    def wait_for_external_event(self, name: str) -> EventTask:
+        return EventTask(name)
+
+    def create_timer(self, seconds: float) -> TimerTask:
+        return TimerTask(self.now_us + seconds_to_us(seconds))
+
+    def call_child_workflow(self, name: str, *, input: Any, instance_id: str) -> ChildTask:
+        return ChildTask(name=name, input=to_json_text(input), instance_id=instance_id)
+
+    def continue_as_new(self, new_input: Any) -> None:
+        self.continued = (new_input,)
+
+
+class Execution:
+    """One run of one workflow function, from its input to its end."""
+
+    def __init__(
+        self, workflow: Workflow | None, *, name: str, instance_id: str, started_at_us: int
+    ) -> None:
+        self._workflow = workflow
+        self._name = name
+        self.context = Context(instance_id, started_at_us)
+        self._generator: Generator[Any, Any, Any] | None = None
+
+    @property
+    def custom_status(self) -> str | None:
+        return self.context.custom_status
+
+    def begin(self, input_text: str | None) -> Step:
+        """Call the workflow with its decoded input and run it to its first wait or its end."""
+        if self._workflow is None:
+            # The Go SDK's words for a name no worker registered.
+            return Failed(
+                UNREGISTERED_ERROR_TYPE, f"workflow named '{self._name}' is not registered"
+            )
+        try:
+            value = from_json_text(input_text)
+        except ValueError as error:
+            return Failed(BAD_JSON_ERROR_TYPE, f"the workflow input is not valid JSON: {error}")
+        try:
+            result = self._workflow(self.context, value)
+        except Exception as error:
+            return _failed(error)
+        if not inspect.isgenerator(result):
+            return self._finished(result)
+        self._generator = result
+        return self._advance(lambda generator: generator.send(None))
+
+    def resume(self, result: TaskResult) -> Step:
+        """Hand the workflow the result of the task it waits for; run to the next wait or end."""
+        self.context.now_us = max(self.context.now_us, result.at_us)
+        if result.failure is not None:
+            error = TaskFailedError(result.failure)
+            return self._advance(lambda generator: generator.throw(error))
+        try:
+            value = from_json_text(result.payload)
+        except ValueError as error:
+            return Failed(
+                BAD_JSON_ERROR_TYPE, f"the {result.kind} payload is not valid JSON: {error}"
+            )
+        return self._advance(lambda generator: generator.send(value))
+
+    @classmethod
+    def replay(
+        cls,
+        workflow: Workflow | None,
+        *,
+        name: str,
+        instance_id: str,
+        started_at_us: int,
+        input_text: str | None,
+        history: Iterable[TaskResult],
+    ) -> tuple[Execution, Step]:
+        """A fresh execution fed ``history``; returns it with the step it is at now."""
+        execution = cls(workflow, name=name, instance_id=instance_id, started_at_us=started_at_us)
+        step = execution.begin(input_text)
+        for position, result in enumerate(history):
+            if not isinstance(step, Yielded):
+                raise ReplayMismatch(
+                    f"workflow {name!r} of instance {instance_id!r} ended after {position} "
+                    f"history entries, but the history holds more"
+                )
+            step = execution.resume(result)
+        return execution, step
+
+    def _advance(self, move: Any) -> Step:
+        assert self._generator is not None
+        try:
+            task = move(self._generator)
+        except StopIteration as stop:
+            return self._finished(stop.value)
+        except Exception as error:
+            return _failed(error)
+        if not isinstance(task, EventTask | TimerTask | ChildTask):
+            return Failed("TypeError", f"a workflow may only yield tasks, not {task!r}")
+        return Yielded(task)
+
+    def _finished(self, value: Any) -> Step:
+        if self.context.continued is not None:
+            try:
+                return ContinuedAsNew(to_json_text(self.context.continued[0]))
+            except (TypeError, ValueError) as error:
+                return _failed(error)
+        try:
+            return Returned(to_json_text(value))
+        except (TypeError, ValueError) as error:
+            return _failed(error)
+
+
+def _failed(error: BaseException) -> Failed:
+    return Failed(type(error).__name__, str(error))
