@@ -1,0 +1,499 @@
+"""The model run beside the target in the model-based test, and a failing run as a script.
+
+Rules the model follows (all of them follow from the lifecycle table and the conformance
+workflows; nothing here is specific to one target):
+
+- An instance is tracked as the SET of statuses the target may show for it, never one status:
+  targets are asynchronous (PENDING right after start, a 202 command's effect visible later),
+  and a run moves on its own (EchoWorkflow completes, FailWorkflow fails).
+- What a run may become on its own is :meth:`Lifecycle.may_become`, cut down to what its
+  workflow can do: EchoWorkflow never fails, FailWorkflow never completes, EventWorkflow
+  completes only after the event ``go``. Statuses that only requests cause (SUSPENDED,
+  TERMINATED, ABSENT) hold until the next request.
+- An answer is correct if, for SOME status the instance may be in, the lifecycle cell accepts
+  it (:attr:`Cell.accepted`); the statuses whose cell accepts it are the ones the instance was
+  in, which narrows the set.
+- A command that changes the status leaves the instance *awaiting*: until the effect is
+  visible a GET may still show the old statuses (``before``); the effect is visible once GET
+  shows one of ``after``. A status in both only proves the effect if the command leaves it
+  unchanged, or, for a restart, if GET shows the new run's input (or a new createdAt).
+- Under the ``docs`` profile only HTTP status codes are compared, never error codes.
+
+Pure: no I/O. The model-based test sends the requests and feeds the answers in here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from conformance.lifecycle import Lifecycle, Operation, Outcome, Status
+
+EVENT_NAME = "go"
+"""The event that completes an EventWorkflow."""
+
+WORKFLOW_ENDINGS: dict[str, frozenset[Status]] = {
+    "EchoWorkflow": frozenset({Status.COMPLETED}),
+    "FailWorkflow": frozenset({Status.FAILED}),
+    "EventWorkflow": frozenset(),
+}
+"""The statuses each conformance workflow the model drives ends in on its own."""
+
+_RUN_STATUSES = frozenset({Status.PENDING, Status.RUNNING})
+
+
+class ModelError(RuntimeError):
+    """The model was used out of order (e.g. a command sent while an effect is awaited)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a workflow on an instance: its name, its raw input, and whether it got go."""
+
+    workflow: str
+    input: str
+    got_go: bool = False
+
+    def shows(self) -> frozenset[Status]:
+        """Every status this run can show without a request."""
+        endings = WORKFLOW_ENDINGS.get(self.workflow)
+        if endings is None:
+            raise ModelError(f"the model knows no workflow {self.workflow!r}")
+        if self.workflow == "EventWorkflow" and self.got_go:
+            endings = frozenset({Status.COMPLETED})
+        return _RUN_STATUSES | endings
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one GET showed: a runtimeStatus (ABSENT for 404) and the run's evidence."""
+
+    status: Status
+    input: str | None = None
+    created_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A command whose effect the target may not show yet."""
+
+    operation: Operation
+    before: frozenset[Status]
+    after: frozenset[Status]
+    undecided: frozenset[Status]
+    old_created_at: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceState:
+    """What the model knows about one instance ID."""
+
+    possible: frozenset[Status] = frozenset({Status.ABSENT})
+    run: Run | None = None
+    awaiting: Awaiting | None = None
+    created_at: str | None = None
+
+    @property
+    def may_show(self) -> frozenset[Status]:
+        """Every status a GET may answer now."""
+        if self.awaiting is None:
+            return self.possible
+        return self.awaiting.before | self.awaiting.after
+
+    def describe(self) -> str:
+        """``{RUNNING, COMPLETED}``, or ``{RUNNING} -> {SUSPENDED}`` while an effect is awaited."""
+        if self.awaiting is None:
+            return status_set(self.possible)
+        return f"{status_set(self.awaiting.before)} -> {status_set(self.awaiting.after)}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The model's judgement of one answer: correct or not, and the state that follows."""
+
+    ok: bool
+    state: InstanceState
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer the model accepts: HTTP status, errorCode, and the status it was given in."""
+
+    http: int
+    error: str | None
+    status: Status
+    outcome: Outcome
+
+
+class Model:
+    """The lifecycle run beside a target, one :class:`InstanceState` per instance ID."""
+
+    def __init__(self, lifecycle: Lifecycle, *, exact_codes: bool = True) -> None:
+        self.lifecycle = lifecycle
+        self.exact_codes = exact_codes
+
+    def reachable(self, status: Status, run: Run | None) -> frozenset[Status]:
+        """``status`` and every status ``run`` can move on to from it without a request."""
+        if run is None or status is Status.ABSENT:
+            return frozenset({status})
+        return frozenset({status}) | (self.lifecycle.may_become(status) & run.shows())
+
+    def answers(self, state: InstanceState, operation: Operation) -> list[Answer]:
+        """Every answer a correct target may give to ``operation`` now, by status."""
+        found = []
+        for status in sorted(state.may_show):
+            for outcome in self.lifecycle.cell(status, operation).accepted:
+                found.append(Answer(outcome.http, outcome.error, status, outcome))
+        return found
+
+    def match(
+        self, status: Status, operation: Operation, http: int, error: str | None
+    ) -> Outcome | None:
+        """The accepted outcome of ``operation`` in ``status`` that this answer is, if any."""
+        cell = self.lifecycle.cell(status, operation)
+        if self.exact_codes:
+            return cell.match(http, error)
+        return next((o for o in cell.accepted if o.http == http), None)
+
+    def answer(
+        self,
+        state: InstanceState,
+        operation: Operation,
+        http: int,
+        error: str | None,
+        *,
+        new_run: Run | None = None,
+        event: str | None = None,
+    ) -> Verdict:
+        """Judge the target's answer to a command (any operation but GET) on this instance."""
+        if operation is Operation.GET:
+            raise ModelError("a GET is judged with observe(), not answer()")
+        if state.awaiting is not None:
+            raise ModelError(f"settle the awaited {state.awaiting.operation} before sending more")
+        if operation is Operation.START and new_run is None:
+            raise ModelError("a start needs the run it begins (new_run)")
+        matched = [
+            (status, outcome)
+            for status in sorted(state.possible)
+            if (outcome := self.match(status, operation, http, error)) is not None
+        ]
+        if not matched:
+            return Verdict(False, state, self._wrong_answer(state, operation, http, error))
+        before: set[Status] = set()
+        after: set[Status] = set()
+        run_after = state.run
+        changes = False
+        for status, outcome in matched:
+            run_after = self._run_after(state.run, operation, outcome, new_run, event)
+            following = outcome.status_after(status)
+            changes = changes or following is not status or run_after != state.run
+            before |= self.reachable(status, state.run)
+            after |= self.reachable(following, run_after)
+        if Status.ABSENT in after:
+            run_after = None
+        if not changes or (before <= after and operation is not Operation.START):
+            return Verdict(True, replace(state, possible=frozenset(before | after), run=run_after))
+        undecided = frozenset(
+            status for status in before & after if not self._leaves(status, operation, http, error)
+        )
+        awaiting = Awaiting(
+            operation=operation,
+            before=frozenset(before),
+            after=frozenset(after),
+            undecided=undecided,
+            old_created_at=state.created_at,
+        )
+        return Verdict(True, replace(state, run=run_after, awaiting=awaiting))
+
+    def observe(self, state: InstanceState, seen: Observation) -> Verdict:
+        """Judge what a GET showed; settles an awaited effect once it is visible."""
+        allowed = state.may_show
+        if seen.status not in allowed:
+            if state.awaiting is None:
+                reason = (
+                    f"GET shows {seen.status}, but the model allows only {status_set(allowed)}: "
+                    f"no request and no workflow step leads there"
+                )
+            else:
+                reason = (
+                    f"GET shows {seen.status} while the {state.awaiting.operation} is taking "
+                    f"effect, but the instance may show only {status_set(state.awaiting.before)} "
+                    f"(before) or {status_set(state.awaiting.after)} (after)"
+                )
+            return Verdict(False, state, reason)
+        awaiting = state.awaiting
+        if awaiting is not None and not self._shows_effect(state, awaiting, seen):
+            return Verdict(True, state)
+        return Verdict(
+            True,
+            replace(
+                state,
+                possible=self.reachable(seen.status, state.run),
+                awaiting=None,
+                created_at=seen.created_at,
+            ),
+        )
+
+    def _shows_effect(self, state: InstanceState, awaiting: Awaiting, seen: Observation) -> bool:
+        if seen.status not in awaiting.after:
+            return False
+        if seen.status not in awaiting.undecided:
+            return True
+        return state.run is not None and _same_run(state.run, awaiting, seen)
+
+    def _leaves(self, status: Status, operation: Operation, http: int, error: str | None) -> bool:
+        """Whether this answer, given in ``status``, leaves the status as it is."""
+        outcome = self.match(status, operation, http, error)
+        return outcome is None or outcome.status_after(status) is status
+
+    @staticmethod
+    def _run_after(
+        run: Run | None,
+        operation: Operation,
+        outcome: Outcome,
+        new_run: Run | None,
+        event: str | None,
+    ) -> Run | None:
+        if operation is Operation.START and outcome.is_success:
+            return new_run
+        if operation is Operation.RAISE_EVENT and event == EVENT_NAME and run is not None:
+            return replace(run, got_go=True) if outcome.is_success else run
+        return run
+
+    def _wrong_answer(
+        self, state: InstanceState, operation: Operation, http: int, error: str | None
+    ) -> str:
+        got = f"{http} {error}" if error else str(http)
+        lines = [
+            f"{operation} answered {got}, but the instance may be {status_set(state.possible)} "
+            f"and a correct target answers:"
+        ]
+        for answer in self.answers(state, operation):
+            lines.append(f"  in {answer.status}: {answer.outcome.describe()}")
+        if not self.exact_codes:
+            lines.append("  (profile docs: only the HTTP status is compared)")
+        return "\n".join(lines)
+
+
+def _same_run(run: Run, awaiting: Awaiting, seen: Observation) -> bool:
+    """Whether GET shows the run just started rather than the one before it."""
+    if seen.input is not None and _same_text(seen.input, run.input):
+        return True
+    return (
+        awaiting.old_created_at is not None
+        and seen.created_at is not None
+        and seen.created_at != awaiting.old_created_at
+    )
+
+
+def _same_text(shown: str, sent: str) -> bool:
+    if shown == sent:
+        return True
+    try:
+        return bool(json.loads(shown) == json.loads(sent))
+    except ValueError:
+        return False
+
+
+def status_set(statuses: Iterable[Status]) -> str:
+    """``{COMPLETED, RUNNING}``: a status set, sorted, for messages and scripts."""
+    return "{" + ", ".join(sorted(s.value for s in statuses)) + "}"
+
+
+# --- a run as a replayable script ---------------------------------------------------------------
+
+CLIENT_METHODS: dict[Operation, str] = {
+    Operation.START: "start",
+    Operation.GET: "get",
+    Operation.TERMINATE: "terminate",
+    Operation.RAISE_EVENT: "raise_event",
+    Operation.PAUSE: "pause",
+    Operation.RESUME: "resume",
+    Operation.PURGE: "purge",
+}
+"""The :class:`conformance.client.WorkflowClient` method of each operation."""
+
+
+@dataclass(frozen=True)
+class Settle:
+    """How a command's effect was awaited: the statuses polled for and what GET showed."""
+
+    after: frozenset[Status]
+    undecided: frozenset[Status] = frozenset()
+    run_input: str | None = None
+    seen: tuple[Status, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request of a model-based run, with the model's state around it."""
+
+    slot: str
+    instance_id: str
+    operation: Operation
+    args: tuple[str, ...]
+    curl: str
+    http: int
+    error: str | None
+    body: str
+    model_before: str
+    model_after: str
+    accepted: tuple[tuple[int, str | None], ...] = ()
+    allowed: frozenset[Status] = frozenset()
+    settle: Settle | None = None
+    failure: str | None = None
+
+
+@dataclass
+class Script:
+    """A model-based run, step by step, rendered as curl lines and as a pytest test."""
+
+    target: str
+    exact_codes: bool = True
+    steps: list[Step] = field(default_factory=list)
+
+    def add(self, step: Step) -> None:
+        self.steps.append(step)
+
+    def slots(self) -> dict[str, str]:
+        """Each instance slot used, with its instance ID, in order of first use."""
+        found: dict[str, str] = {}
+        for step in self.steps:
+            found.setdefault(step.slot, step.instance_id)
+        return found
+
+    def render(self, reason: str) -> str:
+        """The failure report: why, then the curl replay, then the pytest regression test."""
+        return (
+            f"{reason}\n\n"
+            f"--- replay with curl against {self.target} ---\n{self.curl()}\n"
+            f"--- regression test (paste into a conformance suite module) ---\n{self.pytest()}"
+        )
+
+    def curl(self) -> str:
+        lines = ["# model-based conformance run; model state before -> after each step"]
+        for slot, instance_id in self.slots().items():
+            lines.append(f"# instance {slot} = {instance_id}")
+        for number, step in enumerate(self.steps, 1):
+            got = f"{step.http} {step.body}"
+            lines.append(
+                f"# step {number}: {step.operation} {step.slot}, model {step.model_before}"
+            )
+            lines.append(step.curl)
+            lines.append(f"#   -> {got}")
+            if step.settle is not None:
+                seen = ", ".join(s.value for s in step.settle.seen) or "nothing"
+                lines.append(
+                    f"#   poll GET until runtimeStatus in {status_set(step.settle.after)} "
+                    f"(saw {seen})"
+                )
+            if step.failure is not None:
+                lines.append("#   WRONG: " + step.failure.replace("\n", "\n#   "))
+            else:
+                lines.append(f"#   model now {step.model_after}")
+        return "\n".join(lines) + "\n"
+
+    def pytest(self, name: str = "test_model_regression") -> str:
+        lines = [
+            "from __future__ import annotations",
+            "",
+            "import json",
+            "import time",
+            "from collections.abc import Callable",
+            "",
+            "from conformance.client import Reply, WorkflowClient",
+            "",
+            "",
+            *_PYTEST_HELPERS,
+            "",
+            "",
+            f"def {name}(",
+            "    workflow_client: WorkflowClient, new_instance_id: Callable[[], str]",
+            ") -> None:",
+            '    """Replays a sequence the model-based conformance test found wrong."""',
+            "    client = workflow_client",
+        ]
+        for slot in self.slots():
+            lines.append(f"    {slot} = new_instance_id()")
+        for number, step in enumerate(self.steps, 1):
+            lines.append(f"    # step {number}: model {step.model_before}")
+            lines.extend("    " + line for line in self._pytest_step(step))
+        return "\n".join(lines) + "\n"
+
+    def _pytest_step(self, step: Step) -> list[str]:
+        args = ", ".join([step.slot, *(repr(a) for a in step.args)])
+        if step.operation is Operation.START:
+            args = ", ".join([repr(step.args[0]), step.slot, *(repr(a) for a in step.args[1:])])
+        call = f"client.{CLIENT_METHODS[step.operation]}({args})"
+        if step.operation is Operation.GET:
+            return [f"assert status_of({call}) in {_py_set(s.value for s in step.allowed)}"]
+        lines = [f"reply = {call}"]
+        if self.exact_codes:
+            expected = sorted(step.accepted, key=lambda a: (a[0], a[1] or ""))
+            lines.append(f"assert answer(reply) in {_py_set(expected)}, reply.describe()")
+        else:
+            codes = sorted({http for http, _ in step.accepted})
+            lines.append(f"assert reply.status in {_py_set(codes)}, reply.describe()")
+        if step.settle is not None:
+            settle = step.settle
+            call = f"wait_for(client, {step.slot}, {_py_set(s.value for s in settle.after)}"
+            if settle.undecided and settle.run_input is not None:
+                call += (
+                    f", unless={_py_set(s.value for s in settle.undecided)}, "
+                    f"run_input={settle.run_input!r}"
+                )
+            lines.append(call + ")")
+        return lines
+
+
+def _py_set(items: Iterable[object]) -> str:
+    values = sorted(items, key=repr)
+    if not values:
+        return "set()"
+    return "{" + ", ".join(repr(v) for v in values) + "}"
+
+
+_PYTEST_HELPERS: Sequence[str] = (
+    "def answer(reply: Reply) -> tuple[int, str | None]:",
+    '    """The HTTP status and errorCode (None for a success or a body without one)."""',
+    "    try:",
+    "        body = reply.json()",
+    "    except ValueError:",
+    "        return reply.status, None",
+    '    code = body.get("errorCode") if isinstance(body, dict) else None',
+    "    return reply.status, code if reply.status >= 400 else None",
+    "",
+    "",
+    "def status_of(reply: Reply) -> str:",
+    '    """runtimeStatus of a GET answer, ABSENT for 404."""',
+    "    if reply.status == 404:",
+    '        return "ABSENT"',
+    "    assert reply.status == 200, reply.describe()",
+    '    return str(reply.json()["runtimeStatus"])',
+    "",
+    "",
+    "def wait_for(",
+    "    client: WorkflowClient,",
+    "    instance_id: str,",
+    "    statuses: set[str],",
+    "    *,",
+    "    unless: set[str] = set(),  # noqa: B006",
+    "    run_input: str | None = None,",
+    "    deadline: float = 10.0,",
+    ") -> str:",
+    '    """Poll GET until the status is one of statuses (and, if in unless, the new run\'s)."""',
+    "    end = time.monotonic() + deadline",
+    "    while True:",
+    "        reply = client.get(instance_id)",
+    "        status = status_of(reply)",
+    "        if status in statuses and status not in unless:",
+    "            return status",
+    "        if status in statuses and reply.status == 200:",
+    '            shown = reply.json().get("properties", {}).get("dapr.workflow.input")',
+    "            if shown is not None and json.loads(shown) == json.loads(run_input or 'null'):",
+    "                return status",
+    "        assert time.monotonic() < end, f'never reached {statuses}: {reply.describe()}'",
+    "        time.sleep(0.02)",
+)
