@@ -1,0 +1,33 @@
+"""A session-wide engine-backed target (``dapr-workflow-engine``) in a child process."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from conformance.client import WorkflowClient
+from tests.engine.servers import ENGINE_COMMAND, Server, launch
+
+
+@pytest.fixture(scope="session")
+def engine_server() -> Iterator[Server]:
+    pytest.importorskip("durabletask", reason="the engine target needs the 'engine' extra")
+    server = launch(ENGINE_COMMAND)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def engine(engine_server: Server) -> Iterator[WorkflowClient]:
+    """A client of the session's engine-backed target."""
+    client = WorkflowClient(engine_server.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def new_id() -> Callable[[], str]:
+    """Fresh, valid instance IDs."""
+    return lambda: f"e-{uuid.uuid4().hex[:16]}"
