@@ -1,0 +1,117 @@
+"""The app factory: one engine, daprd's routes, the control API and the scheduler loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Literal, TypedDict
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from conformance.workflows import WORKFLOWS, Workflow
+from mockserver import control, handlers
+from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
+from mockserver.engine import Engine
+from mockserver.errors import dapr_errors
+from mockserver.handlers import APP_ID, ENGINE
+from mockserver.validation import ResponseValidator, validation_middleware
+
+ClockMode = Literal["real", "manual"]
+DEFAULT_APP_ID = "dapr-workflow-mock"
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""daprd's default ``--max-body-size`` (4 MiB); a larger body is 400 ``ERR_BODY_READ``."""
+
+VALIDATION_FAILURES = web.AppKey("validation_failures", list[str])
+"""Every response that broke ``openapi.yaml`` (only with ``validate_responses``)."""
+
+log = logging.getLogger("mockserver")
+
+
+class MockOptions(TypedDict, total=False):
+    """The keyword options of :func:`create_app`, for helpers that pass them through."""
+
+    clock: ClockMode | Clock
+    start_delay: float
+    transition_delay: float
+    validate_responses: bool
+    app_id: str
+    workflows: Mapping[str, Workflow]
+
+
+def create_app(
+    *,
+    clock: ClockMode | Clock = "real",
+    start_delay: float = 0.0,
+    transition_delay: float = 0.0,
+    validate_responses: bool = False,
+    app_id: str = DEFAULT_APP_ID,
+    workflows: Mapping[str, Workflow] = WORKFLOWS,
+) -> web.Application:
+    """A mock daprd.
+
+    ``clock``: ``"real"`` (wall-clock time), ``"manual"`` (moves only through
+    ``POST /_mock/clock/advance``) or a :class:`Clock`. ``start_delay``: seconds an instance
+    stays PENDING after start. ``transition_delay``: seconds after a 202 command before its
+    effect shows. ``validate_responses``: check every workflow answer against ``openapi.yaml``
+    and raise on a mismatch (for tests). ``app_id``: the ``id`` in ``GET /v1.0/metadata``.
+    ``workflows``: the workflows by name (default: the six conformance workflows).
+    """
+    engine = Engine(
+        clock=_make_clock(clock),
+        start_delay=start_delay,
+        transition_delay=transition_delay,
+        workflows=workflows,
+    )
+    failures: list[str] = []
+    middlewares: list[Middleware] = [dapr_errors]
+    if validate_responses:
+        middlewares.insert(0, validation_middleware(ResponseValidator(), failures))
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
+    app[ENGINE] = engine
+    app[APP_ID] = app_id
+    app[VALIDATION_FAILURES] = failures
+    control.add_routes(app)
+    app.router.add_route("*", "/{tail:.*}", handlers.dapr)
+    app.cleanup_ctx.append(_run_scheduler)
+    return app
+
+
+def _make_clock(clock: ClockMode | Clock) -> Clock:
+    if clock == "real":
+        return RealClock()
+    if clock == "manual":
+        return ManualClock()
+    if isinstance(clock, str):
+        raise ValueError(f"unknown clock {clock!r}; use 'real', 'manual' or a Clock")
+    return clock
+
+
+async def _run_scheduler(app: web.Application) -> AsyncIterator[None]:
+    """The one background task that fires due timers between requests."""
+    engine = app[ENGINE]
+    loop = SchedulerLoop(
+        clock=engine.clock, run_due=_settle_logged(engine), next_due_us=engine.next_due_us
+    )
+    engine.on_schedule = loop.wake
+    task = asyncio.create_task(loop.run(), name="dapr-workflow-mock scheduler")
+    yield
+    engine.on_schedule = None
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def _settle_logged(engine: Engine) -> Callable[[], int]:
+    """``engine.settle`` for the background loop: a failure is logged, the loop goes on."""
+
+    def settle() -> int:
+        try:
+            return engine.settle()
+        except Exception:
+            log.exception("the scheduler failed while firing due work")
+            return 0
+
+    return settle

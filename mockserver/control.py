@@ -1,0 +1,117 @@
+"""The control API under ``/_mock/``: outside Dapr's paths and outside ``openapi.yaml``.
+
+Routes (JSON in, JSON out; errors are ``{"errorCode", "message"}`` with ``MOCK_*`` codes):
+- ``POST /_mock/reset`` -> 200 ``{}``: forget every instance and everything scheduled.
+- ``GET /_mock/clock`` -> 200 ``{"mode": "real"|"manual", "now": RFC 3339, "nowMicros": int}``.
+- ``POST /_mock/clock/advance`` ``{"seconds": number}`` -> 200 the clock, plus ``"fired"``
+  (scheduled entries that ran); 409 ``MOCK_CLOCK_NOT_MANUAL`` on a real clock.
+- ``GET /_mock/instances`` -> 200 ``{"instances": [GET body + "mock": {...}, ...]}``.
+- ``POST /_mock/instances/{instanceID}/complete`` ``{"output": any JSON}`` (optional) -> 200 the
+  instance, now COMPLETED.
+- ``POST /_mock/instances/{instanceID}/fail`` ``{"message": str, "errorType": str}`` (both
+  optional) -> 200 the instance, now FAILED.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.api_errors import ControlError
+from mockserver.bodies import result_response, workflow_state
+from mockserver.clock import format_rfc3339
+from mockserver.engine import FORCED_FAILURE_TYPE, Engine, InstanceView
+from mockserver.handlers import ENGINE
+from mockserver.orchestrator import to_json_text
+
+PREFIX = "/_mock"
+DEFAULT_FAILURE_MESSAGE = "failed through the mock's control API"
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post(f"{PREFIX}/reset", _reset)
+    app.router.add_get(f"{PREFIX}/clock", _clock)
+    app.router.add_post(f"{PREFIX}/clock/advance", _advance)
+    app.router.add_get(f"{PREFIX}/instances", _instances)
+    app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/complete", _complete)
+    app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/fail", _fail)
+
+
+async def _reset(request: web.Request) -> web.Response:
+    request.app[ENGINE].reset()
+    return result_response(200, {})
+
+
+async def _clock(request: web.Request) -> web.Response:
+    return result_response(200, _clock_body(request.app[ENGINE]))
+
+
+async def _advance(request: web.Request) -> web.Response:
+    payload = await _payload(request)
+    seconds = payload.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ControlError(
+            "MOCK_BAD_REQUEST", 400, 'advance needs {"seconds": <number of seconds>}'
+        )
+    engine = request.app[ENGINE]
+    fired = engine.advance(float(seconds))
+    return result_response(200, {**_clock_body(engine), "fired": fired})
+
+
+async def _instances(request: web.Request) -> web.Response:
+    views = request.app[ENGINE].instances()
+    return result_response(200, {"instances": [instance_body(view) for view in views]})
+
+
+async def _complete(request: web.Request) -> web.Response:
+    payload = await _payload(request)
+    view = request.app[ENGINE].force_complete(
+        request.match_info["instanceID"], to_json_text(payload.get("output"))
+    )
+    return result_response(200, instance_body(view))
+
+
+async def _fail(request: web.Request) -> web.Response:
+    payload = await _payload(request)
+    message = payload.get("message", DEFAULT_FAILURE_MESSAGE)
+    error_type = payload.get("errorType", FORCED_FAILURE_TYPE)
+    if not isinstance(message, str) or not isinstance(error_type, str):
+        raise ControlError("MOCK_BAD_REQUEST", 400, "message and errorType must be strings")
+    view = request.app[ENGINE].force_fail(request.match_info["instanceID"], message, error_type)
+    return result_response(200, instance_body(view))
+
+
+def instance_body(view: InstanceView) -> dict[str, Any]:
+    """The GET body of an instance plus what only the mock knows."""
+    return {
+        **workflow_state(view),
+        "mock": {
+            "parentInstanceID": view.parent_instance_id,
+            "waitingFor": view.waiting_for,
+            "bufferedEvents": dict(view.buffered_events),
+        },
+    }
+
+
+def _clock_body(engine: Engine) -> dict[str, Any]:
+    now = engine.clock.now_us()
+    return {
+        "mode": "manual" if engine.clock.is_manual else "real",
+        "now": format_rfc3339(now),
+        "nowMicros": now,
+    }
+
+
+async def _payload(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        payload = json.loads(raw)
+    except ValueError as error:
+        raise ControlError("MOCK_BAD_REQUEST", 400, f"the body is not JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise ControlError("MOCK_BAD_REQUEST", 400, "the body must be a JSON object")
+    return payload
