@@ -1,9 +1,15 @@
-"""``dapr-workflow-engine``: serve the Dapr Workflow HTTP API over a real durable task engine."""
+"""``dapr-workflow-engine``: serve the Dapr Workflow HTTP API over a real durable task engine.
+
+``dapr-workflow-engine --port 0 -- COMMAND ...`` runs COMMAND once the server is ready, with
+the server's URL in ``$DAPR_WORKFLOW_TARGET`` and in place of any ``{target}`` argument, then
+stops the server and exits with COMMAND's exit code (how CI runs the suite against it).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -12,6 +18,9 @@ from aiohttp import web
 
 from engineserver.engine import start_engine
 from engineserver.http import create_app
+
+TARGET_ENV = "DAPR_WORKFLOW_TARGET"
+TARGET_PLACEHOLDER = "{target}"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -30,11 +39,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=0,
         help="the engine's gRPC port on 127.0.0.1; 0 picks a free one (default 0)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        help="after `--`: a command to run against the server ({target} becomes its URL)",
+    )
+    args = parser.parse_args(argv)
+    if args.command and args.command[0] == "--":
+        args.command = args.command[1:]
+    return args
 
 
-async def serve(host: str, port: int, engine_port: int) -> None:
-    """Run engine and HTTP server until SIGINT or SIGTERM, then stop both."""
+async def run_command(command: Sequence[str], url: str, stop: asyncio.Event) -> int:
+    """Run ``command`` against ``url``; a stop request terminates it."""
+    argv = [part.replace(TARGET_PLACEHOLDER, url) for part in command]
+    child = await asyncio.create_subprocess_exec(*argv, env={**os.environ, TARGET_ENV: url})
+    stopped = asyncio.create_task(stop.wait())
+    finished = asyncio.create_task(child.wait())
+    await asyncio.wait({stopped, finished}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not finished.done():
+        child.terminate()
+    return await finished
+
+
+async def serve(host: str, port: int, engine_port: int, command: Sequence[str]) -> int:
+    """Run engine and HTTP server until SIGINT/SIGTERM (or ``command`` ends), then stop both."""
     engine = start_engine(engine_port)
     try:
         runner = web.AppRunner(create_app(engine_address=engine.address), access_log=None)
@@ -42,13 +72,17 @@ async def serve(host: str, port: int, engine_port: int) -> None:
         try:
             site = web.TCPSite(runner, host, port)
             await site.start()
-            bound = runner.addresses[0][1]
-            print(f"dapr-workflow-engine listening on http://{host}:{bound}", flush=True)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
+            url = f"http://{host}:{runner.addresses[0][1]}"
+            # Ready only now: the banner promises that SIGTERM is handled.
+            print(f"dapr-workflow-engine listening on {url}", flush=True)
+            if command:
+                return await run_command(command, url, stop)
             await stop.wait()
+            return 0
         finally:
             await runner.cleanup()
     finally:
@@ -57,8 +91,7 @@ async def serve(host: str, port: int, engine_port: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    asyncio.run(serve(args.host, args.port, args.engine_port))
-    return 0
+    return asyncio.run(serve(args.host, args.port, args.engine_port, args.command))
 
 
 if __name__ == "__main__":

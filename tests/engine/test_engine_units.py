@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
@@ -125,3 +127,21 @@ def test_sigterm_stops_the_engine_server_cleanly() -> None:
     server = launch(ENGINE_COMMAND)
     assert server.url.startswith("http://127.0.0.1:")
     assert server.stop() == 0
+
+
+def test_a_command_after_double_dash_runs_against_the_server_and_gives_the_exit_code() -> None:
+    script = (
+        "import os, sys, requests; "
+        "url = sys.argv[1] + '/v1.0/workflows/dapr/never-started'; "
+        "assert os.environ['DAPR_WORKFLOW_TARGET'] == sys.argv[1]; "
+        "sys.exit(requests.get(url, timeout=10).status_code - 400)"
+    )
+    done = subprocess.run(
+        [*ENGINE_COMMAND, "--", sys.executable, "-c", script, "{target}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert "listening on http://127.0.0.1:" in done.stdout
