@@ -1,7 +1,8 @@
 """The pytest plugin: ``--target``, ``--profile`` and the fixtures the conformance suite uses.
 
 Registered through the ``pytest11`` entry point, so it is active wherever the package is
-installed; it only adds options and fixtures, and touches nothing unless the suite runs.
+installed; it only adds options, markers and fixtures, and changes nothing unless tests tagged
+with ``@pytest.mark.behaviour`` or using the target are collected.
 The target comes from ``--target`` > ini ``dapr_target`` > env ``DAPR_WORKFLOW_TARGET``.
 """
 
@@ -11,13 +12,21 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from conformance.client import WorkflowClient
+from conformance.profiles import DEFAULT_PROFILE, Profile, ProfileError, profile, profiles
+from conformance.support import Timing
 
 TARGET_ENV = "DAPR_WORKFLOW_TARGET"
-PROFILES = ("dapr", "docs")
+DEFAULT_DEADLINE = 10.0
+DEFAULT_POLL_INTERVAL = 0.02
+DEFAULT_SETTLE = 0.3
+QUICK_SETTLE = 0.1
+BEHAVIOUR_MARK = "behaviour"
+SLOW_MARK = "slow"
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,17 @@ class SuiteConfig:
     poll_interval: float
     quick: bool
     api_token: str | None
+    settle: float = DEFAULT_SETTLE
+    report_dir: Path | None = None
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(deadline=self.deadline, interval=self.poll_interval, settle=self.settle)
+
+    @property
+    def rules(self) -> Profile:
+        """The profile's strictness knobs and exemptions (``profiles.yaml``)."""
+        return profile(self.profile)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,7 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--profile",
         dest="dapr_profile",
-        choices=PROFILES,
+        choices=sorted(profiles()),
         help="what to hold the target to: 'dapr' (daprd 1.16-master, exact codes and messages; "
         "default) or 'docs' (only what the Workflow API reference document promises)",
     )
@@ -52,20 +72,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--eventually-deadline",
         dest="dapr_deadline",
         type=float,
-        help="seconds to wait for an asynchronous transition before failing (default 10)",
+        help=f"seconds to wait for an asynchronous transition before failing "
+        f"(default {DEFAULT_DEADLINE:g})",
     )
     group.addoption(
         "--poll-interval",
         dest="dapr_poll_interval",
         type=float,
-        help="seconds between polls while waiting for a transition (default 0.02)",
+        help=f"seconds between polls while waiting for a transition "
+        f"(default {DEFAULT_POLL_INTERVAL:g})",
+    )
+    group.addoption(
+        "--settle",
+        dest="dapr_settle",
+        type=float,
+        help=f"seconds an instance is watched to show that it does NOT change "
+        f"(default {DEFAULT_SETTLE:g}, {QUICK_SETTLE:g} with --quick)",
     )
     group.addoption(
         "--quick",
         dest="dapr_quick",
         action="store_true",
         default=False,
-        help="run the quick profile: skip the long fuzzing and model-based phases",
+        help="check what matters most, fast: skip tests marked slow (long timers) and the "
+        "long fuzzing and model-based phases",
     )
     group.addoption(
         "--api-token",
@@ -73,8 +103,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="TOKEN",
         help="send this dapr-api-token header with every request (else $DAPR_API_TOKEN)",
     )
+    group.addoption(
+        "--conformance-report",
+        dest="dapr_report_dir",
+        metavar="DIR",
+        help="write the behaviour matrix and operation x status coverage to "
+        "DIR/conformance-report.md and DIR/conformance-report.json",
+    )
     parser.addini("dapr_target", "base URL of the implementation to check")
-    parser.addini("dapr_profile", "conformance profile: dapr or docs", default="dapr")
+    parser.addini("dapr_profile", "conformance profile: dapr or docs", default=DEFAULT_PROFILE)
 
 
 def resolve_target(config: pytest.Config) -> str | None:
@@ -88,33 +125,95 @@ def resolve_target(config: pytest.Config) -> str | None:
 
 
 def suite_config(config: pytest.Config) -> SuiteConfig:
-    profile = config.getoption("dapr_profile") or config.getini("dapr_profile") or "dapr"
-    if profile not in PROFILES:
-        raise pytest.UsageError(f"unknown profile {profile!r}; choose one of {PROFILES}")
+    name = config.getoption("dapr_profile") or config.getini("dapr_profile") or DEFAULT_PROFILE
+    try:
+        profile(name)
+    except ProfileError as error:
+        raise pytest.UsageError(str(error)) from None
+    quick = bool(config.getoption("dapr_quick"))
+    settle = config.getoption("dapr_settle")
+    report_dir = config.getoption("dapr_report_dir")
     return SuiteConfig(
         target=resolve_target(config),
-        profile=profile,
-        deadline=config.getoption("dapr_deadline") or 10.0,
-        poll_interval=config.getoption("dapr_poll_interval") or 0.02,
-        quick=bool(config.getoption("dapr_quick")),
+        profile=name,
+        deadline=config.getoption("dapr_deadline") or DEFAULT_DEADLINE,
+        poll_interval=config.getoption("dapr_poll_interval") or DEFAULT_POLL_INTERVAL,
+        quick=quick,
         api_token=config.getoption("dapr_api_token") or os.environ.get("DAPR_API_TOKEN"),
+        settle=settle if settle is not None else (QUICK_SETTLE if quick else DEFAULT_SETTLE),
+        report_dir=Path(report_dir) if report_dir else None,
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "behaviour(*ids): the catalogue behaviour(s) a conformance test checks"
+        "markers", f"{BEHAVIOUR_MARK}(*ids): the catalogue behaviour(s) a conformance test checks"
     )
+    config.addinivalue_line(
+        "markers", f"{SLOW_MARK}: a long-running conformance test, skipped under --quick"
+    )
+    settings = suite_config(config)
+    if settings.report_dir is not None:
+        config.pluginmanager.register(ReportCollector(settings), "dapr-conformance-report")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = suite_config(config)
     if settings.target is None:
         return []
+    extras = ", quick" if settings.quick else ""
+    if settings.report_dir is not None:
+        extras += f", report in {settings.report_dir}"
     return [
         f"dapr workflow conformance: target {settings.target}, profile {settings.profile}, "
-        f"deadline {settings.deadline:g}s{', quick' if settings.quick else ''}"
+        f"deadline {settings.deadline:g}s, poll {settings.poll_interval:g}s, "
+        f"settle {settings.settle:g}s{extras}"
     ]
+
+
+def behaviour_ids(item: pytest.Item) -> tuple[str, ...]:
+    """The behaviour IDs a test is tagged with, in order, without repeats."""
+    found: list[str] = []
+    for mark in item.iter_markers(BEHAVIOUR_MARK):
+        found += [str(arg) for arg in mark.args if str(arg) not in found]
+    return tuple(found)
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    settings = suite_config(config)
+    rules = settings.rules
+    tagged = [(item, behaviour_ids(item)) for item in items]
+    if any(ids for _, ids in tagged):
+        _reject_unknown_behaviours(tagged)
+    for item, ids in tagged:
+        for behaviour_id in ids:
+            item.user_properties.append((BEHAVIOUR_MARK, behaviour_id))
+        reasons = [rules.why_not_checked(i) for i in ids]
+        if ids and all(reasons):
+            why = "; ".join(sorted({str(r) for r in reasons}))
+            item.add_marker(pytest.mark.skip(reason=f"not checked by profile {rules.name}: {why}"))
+        elif settings.quick and item.get_closest_marker(SLOW_MARK):
+            item.add_marker(pytest.mark.skip(reason="slow; skipped by --quick"))
+    needs_target = any("dapr_target" in getattr(item, "fixturenames", ()) for item in items)
+    if needs_target and settings.target is None and not config.option.collectonly:
+        raise pytest.UsageError(
+            "no target to check: pass --target URL (e.g. --target http://127.0.0.1:3500), "
+            f"set the ini option dapr_target, or set ${TARGET_ENV}"
+        )
+
+
+def _reject_unknown_behaviours(tagged: list[tuple[pytest.Item, tuple[str, ...]]]) -> None:
+    from conformance.contract import behaviours
+
+    known = behaviours()
+    unknown = sorted({f"{item.nodeid}: {i}" for item, ids in tagged for i in ids if i not in known})
+    if unknown:
+        raise pytest.UsageError(
+            "tests tagged with behaviour IDs that are not in the catalogue "
+            "(conformance/behaviours.yaml or lifecycle.<op>.<STATUS>):\n  " + "\n  ".join(unknown)
+        )
 
 
 @pytest.fixture(scope="session")
@@ -161,3 +260,66 @@ def new_instance_id(run_tag: str, request: pytest.FixtureRequest) -> Callable[[]
         return f"c{run_tag}-{stem}-{next(counter)}"
 
     return make
+
+
+class ReportCollector:
+    """Collects each tagged test's outcome and writes the report when the session ends."""
+
+    def __init__(self, settings: SuiteConfig) -> None:
+        self.settings = settings
+        self.outcomes: dict[str, str] = {}
+        self.reasons: dict[str, str] = {}
+        self.behaviours: dict[str, tuple[str, ...]] = {}
+        self.written: tuple[Path, Path] | None = None
+        self.totals: dict[str, int] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        ids = tuple(str(v) for k, v in report.user_properties if k == BEHAVIOUR_MARK)
+        self.behaviours.setdefault(report.nodeid, ids)
+        previous = self.outcomes.get(report.nodeid)
+        if report.failed:
+            self.outcomes[report.nodeid] = "fail"
+            self.reasons[report.nodeid] = f"failed in {report.when}"
+        elif report.skipped and previous != "fail":
+            self.outcomes[report.nodeid] = "skip"
+            self.reasons[report.nodeid] = _skip_reason(report)
+        elif report.when == "call" and previous is None:
+            self.outcomes[report.nodeid] = "pass"
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from conformance import report
+        from conformance.contract import behaviours, lifecycle
+
+        results = [
+            report.TestResult(
+                nodeid, outcome, self.behaviours.get(nodeid, ()), self.reasons.get(nodeid, "")
+            )
+            for nodeid, outcome in self.outcomes.items()
+        ]
+        data = report.build(
+            behaviours(),
+            results,
+            lifecycle(),
+            target=self.settings.target,
+            profile=self.settings.profile,
+            quick=self.settings.quick,
+        )
+        assert self.settings.report_dir is not None
+        self.written = report.write(data, self.settings.report_dir)
+        self.totals = data["totals"]
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.written is None:
+            return
+        totals = ", ".join(f"{n} {verdict}" for verdict, n in self.totals.items())
+        terminalreporter.write_sep("-", "dapr workflow conformance report")
+        terminalreporter.write_line(f"behaviours: {totals}")
+        for path in self.written:
+            terminalreporter.write_line(f"written: {path}")
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return "skipped"
