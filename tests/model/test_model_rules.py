@@ -188,13 +188,21 @@ def test_after_purge_the_id_has_no_run(model: Model) -> None:
     assert gone.state.run is None
 
 
-def test_the_docs_profile_compares_http_status_only() -> None:
-    model = Model(lifecycle(), exact_codes=False)
+def test_without_exact_errors_any_error_passes_where_an_error_is_expected() -> None:
+    model = Model(lifecycle(), exact_errors=False)
     assert model.answer(InstanceState(), O.PAUSE, 500, "SOMETHING_ELSE").ok
-    assert model.answer(InstanceState(), O.PAUSE, 500, None).ok
-    verdict = model.answer(InstanceState(), O.PAUSE, 404, "ERR_INSTANCE_ID_NOT_FOUND")
+    assert model.answer(InstanceState(), O.PAUSE, 404, None).ok
+    verdict = model.answer(InstanceState(), O.PAUSE, 202, None)
     assert not verdict.ok
-    assert "profile docs" in verdict.reason
+    assert "only success or error is compared" in verdict.reason
+
+
+def test_without_exact_errors_a_success_is_still_required_where_daprd_succeeds() -> None:
+    model = Model(lifecycle(), exact_errors=False)
+    state = started(model, ECHO, S.COMPLETED)
+    assert model.answer(state, O.PAUSE, 200, None).ok
+    assert not model.answer(state, O.PAUSE, 409, "ERR_PAUSE_WORKFLOW").ok
+    assert not model.answer(started(model, EVENT), O.PURGE, 202, None).ok
 
 
 def test_get_is_judged_by_observe(model: Model) -> None:

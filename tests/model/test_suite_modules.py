@@ -1,0 +1,123 @@
+"""The schema and model-based suite modules, run as users run them, against good and bad targets.
+
+Each test runs ``python -m pytest --pyargs conformance.suite -k ...`` in a subprocess against
+the mock (immediate and lagging) or against a deliberately broken proxy in front of it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mockserver.testing import running_mock
+from tests.model.targets import Breakage, broken_proxy, serving
+
+SELECTION = "schema or model"
+
+
+def run_suite(target: str, cwd: Path, *args: str, select: str = SELECTION) -> tuple[int, str]:
+    """Run the selected suite modules against ``target``; return exit code and output."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "conformance.suite",
+        "-k",
+        select,
+        "--target",
+        target,
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "error",
+        "-q",
+        *args,
+    ]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[str]:
+    with running_mock() as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def lagging_mock() -> Iterator[str]:
+    with running_mock(start_delay=0.1, transition_delay=0.05) as base_url:
+        yield base_url
+
+
+def collected(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "::" in line]
+
+
+def test_the_selection_runs_exactly_the_schema_and_model_modules(mock: str, tmp_path: Path) -> None:
+    code, output = run_suite(mock, tmp_path, "--collect-only")
+    assert code == 0, output
+    modules = {line.split("::")[0].rsplit("/", 1)[-1] for line in collected(output)}
+    assert modules == {"test_schema.py", "test_model.py"}, output
+
+
+def test_both_modules_pass_against_the_mock(mock: str, tmp_path: Path) -> None:
+    code, output = run_suite(mock, tmp_path)
+    assert code == 0, output
+    assert "3 passed" in output, output
+
+
+def test_both_modules_pass_against_the_lagging_mock(lagging_mock: str, tmp_path: Path) -> None:
+    code, output = run_suite(lagging_mock, tmp_path)
+    assert code == 0, output
+
+
+def test_both_modules_pass_against_the_mock_under_the_docs_profile(
+    mock: str, tmp_path: Path
+) -> None:
+    code, output = run_suite(mock, tmp_path, "--profile", "docs", "--quick")
+    assert code == 0, output
+
+
+def model_run_against(breakage: Breakage, tmp_path: Path, *args: str) -> tuple[int, str]:
+    with running_mock() as upstream, serving(broken_proxy(upstream, breakage)) as target:
+        return run_suite(target, tmp_path, *args, select="model")
+
+
+def assert_replayable_script(output: str) -> None:
+    assert "--- replay with curl against" in output, output
+    assert "curl -si -X POST" in output, output
+    assert "def test_model_regression(" in output, output
+    assert "client.start(" in output, output
+
+
+def test_the_model_test_fails_when_pause_of_a_completed_instance_is_409(tmp_path: Path) -> None:
+    code, output = model_run_against(Breakage(pause_of_completed_is_409=True), tmp_path)
+    assert code == 1, output
+    assert "pause answered 409 ERR_PAUSE_WORKFLOW" in output, output
+    assert "in COMPLETED: 202 (no change)" in output, output
+    assert "reply = client.pause(" in output, output
+    assert_replayable_script(output)
+
+
+def test_the_model_test_fails_when_purge_of_a_running_instance_succeeds(tmp_path: Path) -> None:
+    code, output = model_run_against(Breakage(purge_of_running_succeeds=True), tmp_path)
+    assert code == 1, output
+    assert "purge answered 202" in output, output
+    assert "in RUNNING: 500 ERR_PURGE_WORKFLOW (no change)" in output, output
+    assert "reply = client.purge(" in output, output
+    assert_replayable_script(output)
+
+
+def test_renamed_error_codes_fail_under_dapr_and_pass_under_docs(tmp_path: Path) -> None:
+    code, output = model_run_against(Breakage(error_codes_renamed=True), tmp_path, "--quick")
+    assert code == 1, output
+    assert "ERR_WORKFLOW" in output, output
+    code, output = model_run_against(
+        Breakage(error_codes_renamed=True), tmp_path, "--quick", "--profile", "docs"
+    )
+    assert code == 0, output
