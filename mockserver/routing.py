@@ -29,7 +29,7 @@ _HEX = b"0123456789ABCDEF"
 _UNESCAPED_IN_PATH = frozenset(
     b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~$&+,/:;=@"
 )
-_ESCAPE = re.compile(rb"%(?:[0-9A-Fa-f]{2})?")
+_ESCAPE = re.compile(rb"%(?:[0-9A-Fa-f]{2})?|\+")
 
 
 class BadEscape(ValueError):
@@ -95,16 +95,18 @@ def _to_text(raw: bytes) -> str:
 
 
 def _unescape(raw: bytes, *, plus_is_space: bool) -> bytes:
-    """Go's ``unescape``: ``%XX`` decoded (BadEscape otherwise), ``+`` per mode."""
+    """Go's ``unescape``: ``%XX`` decoded (BadEscape otherwise), ``+`` per mode, in one pass."""
 
     def replace(match: re.Match[bytes]) -> bytes:
-        if len(match.group()) != 3:
+        token = match.group()
+        if token == b"+":
+            return b" " if plus_is_space else token
+        if len(token) != 3:
             tail = raw[match.start() : match.start() + 3]
             raise BadEscape(f'invalid URL escape "{_to_text(tail)}"')
-        return bytes((int(match.group()[1:], 16),))
+        return bytes((int(token[1:], 16),))
 
-    decoded = _ESCAPE.sub(replace, raw)
-    return decoded.replace(b"+", b" ") if plus_is_space else decoded
+    return _ESCAPE.sub(replace, raw)
 
 
 def query_unescape(raw: bytes) -> bytes:

@@ -1,0 +1,1 @@
+"""Tests of the mock server: pure engine and handler level."""
