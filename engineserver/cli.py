@@ -40,6 +40,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the engine's gRPC port on 127.0.0.1; 0 picks a free one (default 0)",
     )
     parser.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every answer against openapi.yaml (a mismatch is logged and answered 500)",
+    )
+    parser.add_argument(
         "command",
         nargs=argparse.REMAINDER,
         help="after `--`: a command to run against the server ({target} becomes its URL)",
@@ -63,24 +68,25 @@ async def run_command(command: Sequence[str], url: str, stop: asyncio.Event) -> 
     return await finished
 
 
-async def serve(host: str, port: int, engine_port: int, command: Sequence[str]) -> int:
-    """Run engine and HTTP server until SIGINT/SIGTERM (or ``command`` ends), then stop both."""
-    engine = start_engine(engine_port)
+async def serve(args: argparse.Namespace) -> int:
+    """Run engine and HTTP server until SIGINT/SIGTERM (or the command ends), then stop both."""
+    engine = start_engine(args.engine_port)
     try:
-        runner = web.AppRunner(create_app(engine_address=engine.address), access_log=None)
+        app = create_app(engine_address=engine.address, validate_responses=args.validate_responses)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host, port)
+            site = web.TCPSite(runner, args.host, args.port)
             await site.start()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-            url = f"http://{host}:{runner.addresses[0][1]}"
+            url = f"http://{args.host}:{runner.addresses[0][1]}"
             # Ready only now: the banner promises that SIGTERM is handled.
             print(f"dapr-workflow-engine listening on {url}", flush=True)
-            if command:
-                return await run_command(command, url, stop)
+            if args.command:
+                return await run_command(args.command, url, stop)
             await stop.wait()
             return 0
         finally:
@@ -90,8 +96,7 @@ async def serve(host: str, port: int, engine_port: int, command: Sequence[str]) 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    return asyncio.run(serve(args.host, args.port, args.engine_port, args.command))
+    return asyncio.run(serve(parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -1,137 +1,120 @@
-"""The Dapr Workflow HTTP API (daprd's routes, codes and bodies) over :class:`EngineInstances`.
+"""The Dapr Workflow HTTP API over :class:`EngineInstances`, on the mock's HTTP layer.
 
-Routing follows daprd rather than aiohttp's router: the escaped path is cleaned (``//`` and
-``..``), split on ``/``, matched against the seven route shapes under the three API versions,
-and every path parameter is unescaped like Go's ``url.QueryUnescape`` (``%2F`` and ``+``
-included). Anything else, wrong methods too, gets daprd's fallback 404 ``ERR_DIRECT_INVOKE``.
+Routing, bodies, error middleware and response validation are the mock's own (daprd's routes,
+codes and bodies, written once in :mod:`mockserver`); only the handlers differ, because the
+engine is awaited over gRPC where the mock's engine is called in place.
 """
 
 from __future__ import annotations
 
-import json
-import posixpath
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import unquote_plus
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
-from conformance.contract import API_VERSIONS, MAX_INSTANCE_ID_BYTES
-from engineserver.errors import DaprError
+from conformance.lifecycle import Operation
 from engineserver.instances import EngineInstances
+from mockserver import handlers as mock_handlers
+from mockserver.api_errors import DaprError
+from mockserver.app import MAX_BODY_BYTES, VALIDATION_FAILURES
+from mockserver.bodies import result_response, workflow_state
+from mockserver.errors import dapr_errors
+from mockserver.handlers import APP_ID, ROUTE, protojson_problem
+from mockserver.routing import BadEscape, RouteMatch, match, parse_query
+from mockserver.validation import ResponseValidator, validation_middleware
 
 INSTANCES = web.AppKey("instances", EngineInstances)
+APP_NAME = "dapr-workflow-engine"
 
-COMMANDS = ("terminate", "pause", "resume", "purge")
-
-
-@dataclass(frozen=True)
-class Route:
-    """A matched workflow route: the operation and its unescaped path parameters."""
-
-    operation: str
-    target: str
-    event_name: str = ""
+Handler = Callable[[EngineInstances, RouteMatch, str, str], Awaitable[web.Response]]
+"""(instances, the matched route, the raw body as text, the raw query) -> the answer."""
 
 
-def match(method: str, raw_path: str) -> Route | None:
-    """The workflow route ``method raw_path`` names, or None (daprd's fallback handler)."""
-    cleaned = posixpath.normpath("/" + raw_path.split("?", 1)[0].lstrip("/"))
-    parts = cleaned.strip("/").split("/")
-    if len(parts) < 4 or parts[0] not in API_VERSIONS or parts[1] != "workflows":
-        return None
-    params = [unquote_plus(part) for part in parts[3:]]
-    if method == "GET" and len(params) == 1:
-        return Route("get", params[0])
-    if method != "POST":
-        return None
-    if len(params) == 2 and params[1] == "start":
-        return Route("start", params[0])
-    if len(params) == 2 and params[1] in COMMANDS:
-        return Route(params[1], params[0])
-    if len(params) == 3 and params[1] == "raiseEvent":
-        return Route("raiseEvent", params[0], params[2])
-    return None
-
-
-def validate_instance_id(instance_id: str) -> None:
-    """daprd's start-time ID rule: at most 64 bytes, then letters, digits, ``_`` and ``-``."""
-    if len(instance_id.encode("utf-8")) > MAX_INSTANCE_ID_BYTES:
-        raise DaprError("ERR_INSTANCE_ID_TOO_LONG", MAX_INSTANCE_ID_BYTES)
-    if not all(ch.isalpha() or ch.isdecimal() or ch in "_-" for ch in instance_id):
-        raise DaprError("ERR_INSTANCE_ID_INVALID", instance_id)
-
-
-def check_json_body(body: bytes) -> None:
-    """A non-empty command body must be a JSON object (daprd parses it into its request)."""
-    if not body:
-        return
+async def dapr(request: web.Request) -> web.StreamResponse:
+    """Every request: route it as daprd does, else daprd's fallback 404."""
+    path, _, query = request.raw_path.partition("?")
     try:
-        parsed = json.loads(body)
-    except ValueError as failure:
-        raise DaprError("ERR_MALFORMED_REQUEST", f"proto: syntax error: {failure}") from None
-    if not isinstance(parsed, dict):
-        raise DaprError(
-            "ERR_MALFORMED_REQUEST", f"proto: syntax error: unexpected token {body[:20]!r}"
-        )
-
-
-def accepted(body: dict[str, Any] | None = None) -> web.Response:
-    return web.json_response({} if body is None else body, status=202)
-
-
-async def dispatch(request: web.Request) -> web.Response:
-    """Serve one request the way daprd's workflow handlers and fallback would."""
-    route = match(request.method, request.raw_path)
-    if route is None:
+        found = match(request.method, path)
+    except BadEscape:
+        found = None
+    if found is None:
         raise DaprError("ERR_DIRECT_INVOKE")
-    instances = request.app[INSTANCES]
+    if not isinstance(found.target, Operation):
+        return await mock_handlers.dapr(request)  # /v1.0/metadata and /v1.0/healthz
+    request[ROUTE] = found
     body = await request.read()
-    text = body.decode("utf-8", errors="replace")
-    if route.operation == "start":
-        instance_id = request.query.get("instanceID", "") or str(uuid.uuid4())
-        validate_instance_id(instance_id)
-        await instances.start(route.target, instance_id, text)
-        return accepted({"instanceID": instance_id})
-    if route.operation == "raiseEvent":
-        await instances.raise_event(route.target, route.event_name, text)
-        return accepted()
-    check_json_body(body)
-    if route.operation == "get":
-        return web.json_response(await instances.get(route.target))
-    command: Callable[[str], Awaitable[None]] = getattr(instances, route.operation)
-    await command(route.target)
-    return accepted()
+    if found.target not in (Operation.START, Operation.RAISE_EVENT) and body:
+        # daprd parses these bodies into its request message and then ignores them.
+        problem = protojson_problem(body)
+        if problem is not None:
+            raise DaprError("ERR_MALFORMED_REQUEST", problem)
+    text = body.decode("utf-8", "replace")
+    return await _HANDLERS[found.target](request.app[INSTANCES], found, text, query)
 
 
-@web.middleware
-async def dapr_errors(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """Every failure leaves as ``{"errorCode", "message"}``; never a bare 500."""
-    try:
-        return await handler(request)
-    except DaprError as failure:
-        return web.json_response(failure.body(), status=failure.status)
-    except web.HTTPException:
-        raise
-    except Exception as failure:
-        # daprd's own catch-all shape for errors that are not API errors (facts §5.1).
-        return web.json_response({"errorCode": "ERROR", "message": str(failure)}, status=500)
+async def _start(
+    instances: EngineInstances, found: RouteMatch, text: str, query: str
+) -> web.Response:
+    instance_id = parse_query(query).get("instanceID") or None
+    started = await instances.start(found.params["workflowName"], instance_id, text)
+    return result_response(202, {"instanceID": started})
 
 
-def create_app(*, engine_address: str) -> web.Application:
-    """The HTTP API over the engine at ``engine_address`` (``host:port`` of its gRPC)."""
-    app = web.Application(middlewares=[dapr_errors])
+async def _get(
+    instances: EngineInstances, found: RouteMatch, text: str, query: str
+) -> web.Response:
+    view = await instances.get(found.params["instanceID"])
+    return result_response(200, workflow_state(view))
 
-    async def instances_client(app: web.Application) -> Any:
+
+async def _raise_event(
+    instances: EngineInstances, found: RouteMatch, text: str, query: str
+) -> web.Response:
+    await instances.raise_event(found.params["instanceID"], found.params["eventName"], text)
+    return result_response(202, {})
+
+
+def _command(run: Callable[[EngineInstances, str], Awaitable[None]]) -> Handler:
+    async def handle(
+        instances: EngineInstances, found: RouteMatch, text: str, query: str
+    ) -> web.Response:
+        await run(instances, found.params["instanceID"])
+        return result_response(202, {})
+
+    return handle
+
+
+_HANDLERS: dict[Operation, Handler] = {
+    Operation.START: _start,
+    Operation.GET: _get,
+    Operation.TERMINATE: _command(EngineInstances.terminate),
+    Operation.RAISE_EVENT: _raise_event,
+    Operation.PAUSE: _command(EngineInstances.pause),
+    Operation.RESUME: _command(EngineInstances.resume),
+    Operation.PURGE: _command(EngineInstances.purge),
+}
+
+
+def create_app(*, engine_address: str, validate_responses: bool = False) -> web.Application:
+    """The HTTP API over the engine at ``engine_address`` (``host:port`` of its gRPC).
+
+    ``validate_responses``: check every workflow answer against ``openapi.yaml`` and answer a
+    mismatch with a 500 (for tests).
+    """
+    failures: list[str] = []
+    middlewares: list[Middleware] = [dapr_errors]
+    if validate_responses:
+        middlewares.insert(0, validation_middleware(ResponseValidator(), failures))
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
+    app[APP_ID] = APP_NAME
+    app[VALIDATION_FAILURES] = failures
+
+    async def engine_client(app: web.Application) -> AsyncIterator[None]:
         instances = EngineInstances.connect(engine_address)
         app[INSTANCES] = instances
         yield
         await instances.close()
 
-    app.cleanup_ctx.append(instances_client)
-    app.router.add_route("*", "/{tail:.*}", dispatch)
+    app.cleanup_ctx.append(engine_client)
+    app.router.add_route("*", "/{tail:.*}", dapr)
     return app

@@ -1,7 +1,10 @@
 """The seven workflow operations with daprd's answers, carried out by the durable task engine.
 
-The engine is reached only through its gRPC client, as daprd reaches its own. Where the engine's
-semantics differ from daprd's, this adapter gives daprd's answer (the README lists each place):
+The engine is reached only through its gRPC client, as daprd reaches its own. Each operation
+reads the instance's status from the engine, asks the lifecycle table (``openapi.yaml``
+``x-dapr-lifecycle``) for daprd's answer in that status, and leaves the work itself to the
+engine. Where the engine's own semantics differ from daprd's, this adapter gives daprd's
+answer (the README lists each place):
 
 - start of an ID whose instance has finished reuses the ID (the engine refuses any existing ID
   unless told which statuses are replaceable); an active ID is daprd's 500.
@@ -14,15 +17,16 @@ semantics differ from daprd's, this adapter gives daprd's answer (the README lis
 - a continued-as-new instance reads RUNNING, never PENDING (the engine resets it to PENDING
   until its next execution starts; daprd shows RUNNING).
 - ``dapr.workflow.input`` is present (``""`` for an empty body), as daprd shows for an
-  instance started over HTTP.
+  instance started over HTTP; the engine drops an empty input.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+from uuid import uuid4
 
 import grpc  # type: ignore[import-untyped]
 from durabletask.client import AsyncTaskHubGrpcClient, OrchestrationState, OrchestrationStatus
@@ -30,7 +34,13 @@ from durabletask.history import SubOrchestrationInstanceCreatedEvent
 from durabletask.internal import orchestrator_service_pb2 as pb
 from durabletask.serialization import DataConverter
 
-from engineserver import errors
+from conformance.contract import lifecycle
+from conformance.lifecycle import Operation, Outcome, Status
+from mockserver.api_errors import DaprError
+from mockserver.engine import InstanceView, instance_id_problem
+from mockserver.engine import _error_for as error_for  # daprd's message for a table answer
+
+T = TypeVar("T")
 
 FINISHED = (
     OrchestrationStatus.COMPLETED,
@@ -40,6 +50,15 @@ FINISHED = (
 REUSE_FINISHED_IDS = pb.OrchestrationIdReusePolicy(
     replaceableStatus=[status.value for status in FINISHED]
 )
+ENGINE_FAILURE_CODES = {
+    Operation.START: "ERR_START_WORKFLOW",
+    Operation.GET: "ERR_GET_WORKFLOW",
+    Operation.TERMINATE: "ERR_TERMINATE_WORKFLOW",
+    Operation.RAISE_EVENT: "ERR_RAISE_EVENT_WORKFLOW",
+    Operation.PAUSE: "ERR_PAUSE_WORKFLOW",
+    Operation.RESUME: "ERR_RESUME_WORKFLOW",
+    Operation.PURGE: "ERR_PURGE_WORKFLOW",
+}
 
 
 class RawText(DataConverter):
@@ -56,7 +75,10 @@ class RawText(DataConverter):
 
 
 class EngineInstances:
-    """daprd's workflow operations over one durable task engine's client."""
+    """daprd's workflow operations over one durable task engine's client.
+
+    The same seven methods as the mock's ``Engine``, but awaitable: the engine is remote.
+    """
 
     def __init__(self, client: AsyncTaskHubGrpcClient) -> None:
         self.client = client
@@ -74,91 +96,110 @@ class EngineInstances:
     async def close(self) -> None:
         await self.client.close()
 
-    async def start(self, workflow_name: str, instance_id: str, input: str) -> None:
-        """Schedule ``workflow_name`` as ``instance_id`` (already validated) with raw input."""
-        existing = await self._state(instance_id)
-        if existing is not None and existing.runtime_status not in FINISHED:
-            raise errors.active_instance_exists(workflow_name, instance_id)
+    async def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        """Schedule ``workflow_name`` with the raw input; returns the (maybe generated) ID."""
+        instance_id = instance_id or str(uuid4())
+        problem = instance_id_problem(instance_id)
+        if problem is not None:
+            raise problem
+        await self._answer(Operation.START, instance_id, workflow_name=workflow_name)
         try:
             await self.client.schedule_new_orchestration(
                 workflow_name,
-                input=input,
+                input=input_text,
                 instance_id=instance_id,
                 reuse_id_policy=REUSE_FINISHED_IDS,
             )
         except grpc.aio.AioRpcError as failure:
             if failure.code() == grpc.StatusCode.ALREADY_EXISTS:
-                raise errors.active_instance_exists(workflow_name, instance_id) from None
-            raise errors.DaprError("ERR_START_WORKFLOW", workflow_name, failure.details()) from None
+                # Started by someone else since we looked: daprd's answer for an active ID.
+                error = error_for(
+                    "ERR_START_WORKFLOW",
+                    Operation.START,
+                    Status.RUNNING,
+                    instance_id=instance_id,
+                    workflow_name=workflow_name,
+                    event_name=None,
+                )
+                raise error from None
+            raise _engine_failure(Operation.START, workflow_name, failure) from None
+        return instance_id
 
-    async def get(self, instance_id: str) -> dict[str, Any]:
-        """The GET body daprd sends for ``instance_id``."""
-        state = await self._state(instance_id)
-        if state is None:
-            raise errors.instance_not_found(instance_id)
-        return state_body(state)
+    async def get(self, instance_id: str) -> InstanceView:
+        state, _ = await self._answer(Operation.GET, instance_id)
+        assert state is not None  # an absent instance is the table's 404
+        return instance_view(state)
 
     async def terminate(self, instance_id: str) -> None:
-        state = await self._state(instance_id)
-        if state is None:
-            raise errors.instance_not_found(instance_id)
-        await self._terminate_tree(state)
+        state, _ = await self._answer(Operation.TERMINATE, instance_id)
+        if state is not None:
+            await self._terminate_tree(state)
 
     async def raise_event(self, instance_id: str, event_name: str, payload: str) -> None:
-        try:
-            await self.client.raise_orchestration_event(instance_id, event_name, data=payload)
-        except grpc.aio.AioRpcError as failure:
-            if failure.code() == grpc.StatusCode.NOT_FOUND:
-                raise errors.raise_event_on_missing(instance_id, event_name) from None
-            raise errors.DaprError(
-                "ERR_RAISE_EVENT_WORKFLOW", instance_id, failure.details()
-            ) from None
+        await self._answer(Operation.RAISE_EVENT, instance_id, event_name=event_name)
+        # A finished instance keeps the event unprocessed, which is daprd's "dropped".
+        await self._engine(
+            Operation.RAISE_EVENT,
+            instance_id,
+            self.client.raise_orchestration_event(instance_id, event_name, data=payload),
+        )
 
     async def pause(self, instance_id: str) -> None:
-        await self._suspension(
-            instance_id, self.client.suspend_orchestration, errors.pause_missing, "PAUSE"
-        )
+        state, _ = await self._answer(Operation.PAUSE, instance_id)
+        if state is not None and state.runtime_status not in FINISHED:
+            await self._engine(
+                Operation.PAUSE, instance_id, self.client.suspend_orchestration(instance_id)
+            )
 
     async def resume(self, instance_id: str) -> None:
-        await self._suspension(
-            instance_id, self.client.resume_orchestration, errors.resume_missing, "RESUME"
-        )
+        # Forwarded whenever the instance is active, even if it does not read SUSPENDED yet:
+        # a pause accepted a moment ago may still be queued, and the engine keeps the order.
+        state, _ = await self._answer(Operation.RESUME, instance_id)
+        if state is not None and state.runtime_status not in FINISHED:
+            await self._engine(
+                Operation.RESUME, instance_id, self.client.resume_orchestration(instance_id)
+            )
 
     async def purge(self, instance_id: str) -> None:
-        state = await self._state(instance_id)
-        if state is None:
-            raise errors.instance_not_found(instance_id)
-        if state.runtime_status not in FINISHED:
-            raise errors.purge_active(instance_id)
+        await self._answer(Operation.PURGE, instance_id)
         await self._purge_tree(instance_id)
 
     # --- helpers ---------------------------------------------------------------------------
 
-    async def _state(self, instance_id: str) -> OrchestrationState | None:
-        try:
-            return await self.client.get_orchestration_state(instance_id)
-        except grpc.aio.AioRpcError as failure:
-            raise errors.DaprError("ERR_GET_WORKFLOW", instance_id, failure.details()) from None
-
-    async def _suspension(
+    async def _answer(
         self,
+        operation: Operation,
         instance_id: str,
-        call: Callable[[str], Awaitable[None]],
-        missing: Callable[[str], errors.DaprError],
-        verb: str,
-    ) -> None:
-        """Pause or resume: a 500 for an unknown ID, a no-op for a finished instance."""
-        state = await self._state(instance_id)
-        if state is None:
-            raise missing(instance_id)
-        if state.runtime_status in FINISHED:
-            return
+        *,
+        workflow_name: str | None = None,
+        event_name: str | None = None,
+    ) -> tuple[OrchestrationState | None, Outcome]:
+        """The instance's state and daprd's answer in its status; an error answer is raised."""
+        state = await self._state(operation, instance_id)
+        status = Status.ABSENT if state is None else Status(runtime_status(state))
+        outcome = lifecycle().apply(status, operation)
+        if outcome.error is not None:
+            raise error_for(
+                outcome.error,
+                operation,
+                status,
+                instance_id=instance_id,
+                workflow_name=workflow_name,
+                event_name=event_name,
+            )
+        return state, outcome
+
+    async def _state(self, operation: Operation, instance_id: str) -> OrchestrationState | None:
+        return await self._engine(
+            operation, instance_id, self.client.get_orchestration_state(instance_id)
+        )
+
+    async def _engine(self, operation: Operation, name: str, call: Awaitable[T]) -> T:
+        """Await an engine call; a gRPC failure becomes the operation's 500."""
         try:
-            await call(instance_id)
+            return await call
         except grpc.aio.AioRpcError as failure:
-            if failure.code() == grpc.StatusCode.NOT_FOUND:
-                raise missing(instance_id) from None
-            raise errors.DaprError(f"ERR_{verb}_WORKFLOW", instance_id, failure.details()) from None
+            raise _engine_failure(operation, name, failure) from None
 
     async def _children(self, instance_id: str) -> list[str]:
         """IDs of the child workflows ``instance_id`` started in its current execution."""
@@ -175,7 +216,7 @@ class EngineInstances:
         # The parent goes first, so its termination is queued before any child's end reaches it.
         await self.client.terminate_orchestration(state.instance_id, recursive=False)
         for child_id in await self._children(state.instance_id):
-            child = await self._state(child_id)
+            child = await self._state(Operation.TERMINATE, child_id)
             if child is not None:
                 await self._terminate_tree(child)
 
@@ -183,23 +224,28 @@ class EngineInstances:
         children = await self._children(instance_id)
         await self.client.purge_orchestration(instance_id, recursive=False)
         for child_id in children:
-            child = await self._state(child_id)
+            child = await self._state(Operation.PURGE, child_id)
             if child is not None and child.runtime_status in FINISHED:
                 await self._purge_tree(child_id)
 
 
-def state_body(state: OrchestrationState) -> dict[str, Any]:
-    """daprd's GET body for an engine state: keys omitted where protojson omits them."""
-    body: dict[str, Any] = {"instanceID": state.instance_id}
-    if state.name:
-        body["workflowName"] = state.name
-    body["createdAt"] = rfc3339(state.created_at)
-    body["lastUpdatedAt"] = rfc3339(state.last_updated_at)
-    body["runtimeStatus"] = runtime_status(state)
-    properties = state_properties(state)
-    if properties:
-        body["properties"] = properties
-    return body
+def _engine_failure(operation: Operation, name: str, failure: Any) -> DaprError:
+    return DaprError(ENGINE_FAILURE_CODES[operation], name, failure.details())
+
+
+def instance_view(state: OrchestrationState) -> InstanceView:
+    """The engine's state as the snapshot the HTTP layer renders (daprd's GET body)."""
+    return InstanceView(
+        instance_id=state.instance_id,
+        workflow_name=state.name or None,
+        created_at_us=epoch_us(state.created_at),
+        last_updated_at_us=epoch_us(state.last_updated_at),
+        runtime_status=Status(runtime_status(state)),
+        properties=state_properties(state),
+        parent_instance_id=None,
+        waiting_for=None,
+        buffered_events={},
+    )
 
 
 def runtime_status(state: OrchestrationState) -> str:
@@ -228,8 +274,9 @@ def state_properties(state: OrchestrationState) -> dict[str, str]:
     return properties
 
 
-def rfc3339(moment: datetime) -> str:
-    """``moment`` (naive UTC or aware) as RFC 3339 in UTC with microseconds and ``Z``."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def epoch_us(moment: datetime) -> int:
+    """Microseconds since the epoch of ``moment`` (naive means UTC, as the engine sends it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

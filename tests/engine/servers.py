@@ -18,7 +18,7 @@ from conformance.client import Reply, WorkflowClient
 
 BANNER = re.compile(r"listening on (http://\S+)")
 
-ENGINE_COMMAND = (sys.executable, "-m", "engineserver", "--port", "0")
+ENGINE_COMMAND = (sys.executable, "-m", "engineserver", "--port", "0", "--validate-responses")
 
 
 @dataclass

@@ -1,10 +1,10 @@
-"""The engine target's pure parts: daprd's routing, ID rule, body check and GET body."""
+"""The engine target's pure parts (engine state as daprd's view) and its command line."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -13,9 +13,8 @@ pytest.importorskip("durabletask", reason="the engine target needs the 'engine' 
 from durabletask.client import OrchestrationState, OrchestrationStatus
 from durabletask.task import FailureDetails
 
-from engineserver.errors import DaprError
-from engineserver.http import Route, check_json_body, match, validate_instance_id
-from engineserver.instances import rfc3339, state_body
+from conformance.lifecycle import Status
+from engineserver.instances import epoch_us, instance_view, state_properties
 from tests.engine.servers import ENGINE_COMMAND, launch
 
 CREATED = datetime(2025, 1, 2, 3, 4, 5, 123456)
@@ -38,80 +37,26 @@ def state(status: OrchestrationStatus, **changes: object) -> OrchestrationState:
     return OrchestrationState(**fields)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "route"),
-    [
-        ("POST", "/v1.0/workflows/dapr/Echo/start", Route("start", "Echo")),
-        ("GET", "/v1.0-beta1/workflows/any/id%2Fwith+slash", Route("get", "id/with slash")),
-        ("POST", "/v1.0-alpha1/workflows/dapr/i/raiseEvent/go", Route("raiseEvent", "i", "go")),
-        ("POST", "//v1.0/workflows//dapr/i/x/../purge", Route("purge", "i")),
-        ("POST", "/v1.0/workflows/dapr/i/pause/", Route("pause", "i")),
-        ("GET", "/v1.0/workflows/dapr/i/terminate", None),
-        ("DELETE", "/v1.0/workflows/dapr/i", None),
-        ("POST", "/v2.0/workflows/dapr/i/pause", None),
-        ("POST", "/v1.0/workflows/dapr/i/stop", None),
-    ],
-)
-def test_routes_match_like_daprd(method: str, path: str, route: Route | None) -> None:
-    assert match(method, path) == route
-
-
-@pytest.mark.parametrize(
-    ("instance_id", "code"),
-    [
-        ("a" * 64, None),
-        ("é" * 32, None),
-        ("é" * 33, "ERR_INSTANCE_ID_TOO_LONG"),
-        ("$" * 65, "ERR_INSTANCE_ID_TOO_LONG"),
-        ("实例_x-1", None),
-        ("with space", "ERR_INSTANCE_ID_INVALID"),
-        ("dot.ted", "ERR_INSTANCE_ID_INVALID"),
-        ("sup²", "ERR_INSTANCE_ID_INVALID"),
-    ],
-)
-def test_instance_ids_follow_daprds_rule(instance_id: str, code: str | None) -> None:
-    if code is None:
-        validate_instance_id(instance_id)
-        return
-    with pytest.raises(DaprError) as raised:
-        validate_instance_id(instance_id)
-    assert raised.value.error.code == code
-
-
-@pytest.mark.parametrize("body", [b"{", b"[1]", b'"x"', b" "])
-def test_a_command_body_must_be_a_json_object(body: bytes) -> None:
-    with pytest.raises(DaprError) as raised:
-        check_json_body(body)
-    assert (raised.value.status, raised.value.error.code) == (400, "ERR_MALFORMED_REQUEST")
-
-
-def test_an_empty_or_object_command_body_is_accepted() -> None:
-    check_json_body(b"")
-    check_json_body(b'{"unknown": 1}')
-
-
 def test_a_continued_as_new_instance_reads_running_not_pending() -> None:
     fresh = state(OrchestrationStatus.PENDING)
     continued = state(OrchestrationStatus.PENDING, last_updated_at=LATER)
-    assert state_body(fresh)["runtimeStatus"] == "PENDING"
-    assert state_body(continued)["runtimeStatus"] == "RUNNING"
+    assert instance_view(fresh).runtime_status is Status.PENDING
+    assert instance_view(continued).runtime_status is Status.RUNNING
 
 
-def test_the_get_body_has_daprds_keys_and_omissions() -> None:
-    body = state_body(state(OrchestrationStatus.RUNNING, name="", serialized_custom_status='"w"'))
-    assert body == {
-        "instanceID": "i1",
-        "createdAt": "2025-01-02T03:04:05.123456Z",
-        "lastUpdatedAt": "2025-01-02T03:04:05.123456Z",
-        "runtimeStatus": "RUNNING",
-        "properties": {"dapr.workflow.input": "", "dapr.workflow.custom_status": '"w"'},
-    }
+def test_the_view_has_the_engine_state_and_an_empty_input_is_shown() -> None:
+    view = instance_view(
+        state(OrchestrationStatus.RUNNING, name="", serialized_custom_status='"w"')
+    )
+    assert view.workflow_name is None
+    assert view.created_at_us == view.last_updated_at_us == epoch_us(CREATED)
+    assert view.properties == {"dapr.workflow.input": "", "dapr.workflow.custom_status": '"w"'}
 
 
 def test_a_failed_instance_shows_its_failure_and_no_output() -> None:
     failure = FailureDetails("boom", "conformance.workflows.ConformanceFailure", "trace")
     failed = state(OrchestrationStatus.FAILED, serialized_output='"x"', failure_details=failure)
-    assert state_body(failed)["properties"] == {
+    assert state_properties(failed) == {
         "dapr.workflow.input": "",
         "dapr.workflow.failure.error_type": "conformance.workflows.ConformanceFailure",
         "dapr.workflow.failure.error_message": "boom",
@@ -119,8 +64,9 @@ def test_a_failed_instance_shows_its_failure_and_no_output() -> None:
     }
 
 
-def test_timestamps_are_rfc3339_utc() -> None:
-    assert rfc3339(datetime(2025, 1, 2, 3, 4, 5)) == "2025-01-02T03:04:05.000000Z"
+def test_engine_times_are_utc_microseconds_since_the_epoch() -> None:
+    assert epoch_us(datetime(1970, 1, 1, 0, 0, 1, 5)) == 1_000_005
+    assert epoch_us(datetime(1970, 1, 1, 1, tzinfo=timezone(timedelta(hours=1)))) == 0
 
 
 def test_sigterm_stops_the_engine_server_cleanly() -> None:
