@@ -162,9 +162,13 @@ def exact_error(code: str, *args: object) -> ErrorExpectation:
     return ErrorExpectation(code, MessageRule(contract.error(code).message(*args)))
 
 
-def cause_error(code: str, subject: str, *, contains: str | None = None) -> ErrorExpectation:
-    """An ``<op> workflow <subject>: <cause>`` error: only the part before the cause is certain."""
-    prefix = contract.error(code).message(subject, "")
+def cause_error(code: str, *subjects: str, contains: str | None = None) -> ErrorExpectation:
+    """An error whose last verb is a cause daprd composes in layers: only the prefix is certain.
+
+    ``subjects`` fill the verbs before the cause (e.g. the instance ID of
+    ``error pausing workflow %s: %s``).
+    """
+    prefix = contract.error(code).message(*subjects, "")
     return ErrorExpectation(code, MessageRule(prefix, "prefix", contains))
 
 
@@ -696,6 +700,19 @@ class Instances:
 
 PROBE_EVENT = "conformance-probe"
 """An event name no conformance workflow waits for."""
+
+
+def clone(
+    client: WorkflowClient, *, component: str | None = None, api_version: str | None = None
+) -> WorkflowClient:
+    """A new client (own connection pool) for the same target, maybe another component/prefix."""
+    return WorkflowClient(
+        client.base_url,
+        api_version=api_version or client.api_version,
+        component=component or client.component,
+        timeout=client.timeout,
+        headers={k: str(v) for k, v in client.session.headers.items()},
+    )
 
 
 def send(

@@ -1,0 +1,131 @@
+"""The protocol around the operations: error bodies, unknown routes, the three API prefixes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance.client import Reply, WorkflowClient
+from conformance.contract import API_VERSIONS
+from conformance.lifecycle import Operation
+from conformance.support import (
+    Checks,
+    Instances,
+    clone,
+    encode,
+    exact_error,
+    fail,
+    not_found_error,
+    read_state,
+)
+from conformance.workflows import ECHO, EVENT, GO_EVENT
+
+ErrorProbe = Callable[[WorkflowClient, str], Reply]
+
+ERROR_PROBES: dict[str, ErrorProbe] = {
+    "get-unknown": lambda c, i: c.get(i),
+    "terminate-unknown": lambda c, i: c.terminate(i),
+    "pause-unknown": lambda c, i: c.pause(i),
+    "resume-unknown": lambda c, i: c.resume(i),
+    "raise-unknown": lambda c, i: c.raise_event(i, GO_EVENT, "1"),
+    "purge-unknown": lambda c, i: c.purge(i),
+    "start-invalid-id": lambda c, i: c.start(ECHO, i + "$"),
+    "start-too-long-id": lambda c, i: c.start(ECHO, "x" * 65),
+    "malformed-body": lambda c, i: c.get(i, body="{"),
+    "unknown-route": lambda c, i: c.request("GET", c.url(i, "terminate")),
+}
+"""Requests that make daprd answer an error, one per kind of error."""
+
+
+@pytest.mark.behaviour("error.body.shape")
+@pytest.mark.parametrize("probe", list(ERROR_PROBES))
+def test_every_error_is_json_with_exactly_error_code_and_message(
+    probe: str, client: WorkflowClient, checks: Checks, instances: Instances
+) -> None:
+    reply = ERROR_PROBES[probe](client, instances.new_id())
+    if not 400 <= reply.status <= 599:
+        raise fail(
+            "error.body.shape", f"{probe}: the request must be answered with an error", reply
+        )
+    checks.error_body(reply, behaviour="error.body.shape", doing=probe)
+
+
+UNKNOWN_ROUTES: dict[str, Callable[[WorkflowClient, str], Reply]] = {
+    "GET on terminate": lambda c, i: c.request("GET", c.url(i, "terminate")),
+    "DELETE on an instance": lambda c, i: c.request("DELETE", c.url(i)),
+    "PUT on pause": lambda c, i: c.request("PUT", c.url(i, "pause")),
+    "POST on an instance": lambda c, i: c.request("POST", c.url(i)),
+    "GET on start": lambda c, i: c.request("GET", c.url(ECHO, "start")),
+    "an unknown command": lambda c, i: c.request("POST", c.url(i, "suspend")),
+    "raiseEvent without a name": lambda c, i: c.request("POST", c.url(i, "raiseEvent")),
+    "an extra segment": lambda c, i: c.request("POST", c.url(i, "pause", "extra")),
+    "an unknown prefix": lambda c, i: c.request(
+        "GET", f"{c.base_url}/v1.0-beta2/workflows/dapr/{i}"
+    ),
+}
+
+
+@pytest.mark.behaviour("route.unknown.404")
+@pytest.mark.parametrize("route", list(UNKNOWN_ROUTES))
+def test_a_path_or_method_that_matches_no_route_is_404_direct_invoke(
+    route: str, client: WorkflowClient, checks: Checks, instances: Instances
+) -> None:
+    reply = UNKNOWN_ROUTES[route](client, instances.new_id())
+    checks.error(
+        reply,
+        exact_error("ERR_DIRECT_INVOKE"),
+        behaviour="route.unknown.404",
+        doing=f"{route} (no workflow route matches; daprd falls back to service invocation, "
+        "and has no 405)",
+    )
+
+
+@pytest.mark.behaviour("prefixes.all-three")
+@pytest.mark.parametrize("version", API_VERSIONS)
+def test_each_prefix_serves_the_same_instances_with_the_same_answers(
+    version: str, client: WorkflowClient, checks: Checks, instances: Instances
+) -> None:
+    behaviour = "prefixes.all-three"
+    others = [clone(client, api_version=v) for v in API_VERSIONS if v != version]
+    mine = clone(client, api_version=version)
+    try:
+        instance_id = instances.new_id()
+        reply = mine.start(EVENT, instance_id, encode({"prefix": version}))
+        instances.started.append(instance_id)
+        checks.started(reply, instance_id, behaviour=behaviour, doing=f"start under /{version}")
+        instances.wait(instance_id, "RUNNING", behaviour=behaviour, why=f"started under {version}")
+        for other, (operation, after) in zip(
+            [mine, *others],
+            [("pause", "SUSPENDED"), ("resume", "RUNNING"), ("raiseEvent", "COMPLETED")],
+            strict=True,
+        ):
+            if operation == "raiseEvent":
+                reply = other.raise_event(instance_id, GO_EVENT, encode(version))
+            else:
+                reply = getattr(other, operation)(instance_id)
+            checks.accepted_command(
+                reply, behaviour=behaviour, doing=f"{operation} under /{other.api_version}"
+            )
+            instances.wait(instance_id, after, behaviour=behaviour, why=f"{operation} applies")
+        states = [read_state(c.get(instance_id)) for c in (mine, *others)]
+        bodies = [s.body if s else None for s in states]
+        if any(body != bodies[0] for body in bodies):
+            first = states[0].reply if states[0] else None
+            raise fail(
+                behaviour,
+                f"GET of one COMPLETED instance must answer the same under every prefix; "
+                f"got {bodies}",
+                first,
+            )
+        unknown = instances.new_id()
+        for c in (mine, *others):
+            checks.error(
+                c.get(unknown),
+                not_found_error(Operation.GET, unknown),
+                behaviour=behaviour,
+                doing=f"GET of an unknown instance under /{c.api_version}",
+            )
+    finally:
+        for c in (mine, *others):
+            c.close()

@@ -1,0 +1,288 @@
+"""The six conformance workflows end to end, and what suspension holds back.
+
+Outputs are compared as parsed JSON (SDKs re-serialise); under the ``docs`` profile, which
+reads no properties, only the statuses are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from conformance.client import WorkflowClient
+from conformance.lifecycle import Operation, Status
+from conformance.profiles import Profile
+from conformance.support import (
+    PROP_CUSTOM_STATUS,
+    PROP_ERROR_MESSAGE,
+    PROP_ERROR_TYPE,
+    PROP_OUTPUT,
+    Checks,
+    Instances,
+    State,
+    encode,
+    fail,
+)
+from conformance.workflows import (
+    CONTINUE_AS_NEW,
+    DONE,
+    ECHO,
+    EVENT,
+    FAIL,
+    GO_EVENT,
+    PARENT,
+    TIMER,
+    WAITING_STATUS,
+    child_instance_id,
+)
+
+SHORT_TIMER = 0.2
+"""Seconds: a timer short enough for any target, long enough to be a real timer."""
+HELD_TIMER = 1.0
+"""Seconds: a timer long enough to suspend the instance before it fires."""
+
+
+def output_is(profile: Profile, expected: Any) -> Any:
+    """A GET predicate: the output property parses to ``expected`` (always true under docs)."""
+
+    def check(state: State) -> bool:
+        if not profile.reads_properties:
+            return True
+        try:
+            return bool(state.property_json(PROP_OUTPUT) == expected)
+        except (KeyError, ValueError):
+            return False
+
+    return check
+
+
+def check_output(state: State, profile: Profile, expected: Any, *, behaviour: str) -> None:
+    """The output of a finished instance is ``expected`` (compared as parsed JSON)."""
+    __tracebackhide__ = True
+    if not output_is(profile, expected)(state):
+        raise fail(
+            behaviour,
+            f"properties[{PROP_OUTPUT!r}] must be JSON text equal to {json.dumps(expected)}",
+            state.reply,
+        )
+
+
+@pytest.mark.behaviour("workflow.echo.completes")
+@pytest.mark.parametrize(
+    "value",
+    [{"a": 1, "b": [True, None, 2.5]}, "text é", 42, [1, "2"]],
+    ids=["object", "string", "number", "array"],
+)
+def test_echo_workflow_completes_with_its_input(
+    value: Any, instances: Instances, profile: Profile
+) -> None:
+    behaviour = "workflow.echo.completes"
+    instance_id = instances.start(ECHO, value)
+    state = instances.wait(instance_id, "COMPLETED", behaviour=behaviour)
+    check_output(state, profile, value, behaviour=behaviour)
+
+
+@pytest.mark.behaviour("workflow.event.waits")
+def test_event_workflow_waits_with_custom_status_waiting(
+    instances: Instances, profile: Profile
+) -> None:
+    behaviour = "workflow.event.waits"
+    instance_id = instances.start(EVENT, "wait")
+
+    def waiting(state: State) -> bool:
+        if not profile.reads_properties:
+            return True
+        try:
+            return bool(state.property_json(PROP_CUSTOM_STATUS) == WAITING_STATUS)
+        except (KeyError, ValueError):
+            return False
+
+    instances.wait(
+        instance_id,
+        "RUNNING",
+        behaviour=behaviour,
+        why=f"EventWorkflow sets the custom status {WAITING_STATUS!r} and waits",
+        accept=waiting,
+    )
+    instances.stays(instance_id, "RUNNING", behaviour=behaviour, why="no event go was raised")
+
+
+@pytest.mark.behaviour("workflow.event.completes-with-payload")
+def test_event_workflow_completes_with_the_payload_of_go(
+    client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
+) -> None:
+    behaviour = "workflow.event.completes-with-payload"
+    instance_id = instances.in_status(Status.RUNNING, behaviour=behaviour)
+    payload = {"payload": [1, "two"], "ok": True}
+    reply = client.raise_event(instance_id, GO_EVENT, encode(payload))
+    checks.accepted_command(reply, behaviour=behaviour, doing="raiseEvent go")
+    state = instances.wait(
+        instance_id, "COMPLETED", behaviour=behaviour, why="the event go was raised"
+    )
+    check_output(state, profile, payload, behaviour=behaviour)
+
+
+@pytest.mark.behaviour("workflow.event.other-names-ignored")
+def test_event_workflow_ignores_events_with_other_names(
+    client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
+) -> None:
+    behaviour = "workflow.event.other-names-ignored"
+    instance_id = instances.in_status(Status.RUNNING, behaviour=behaviour)
+    for name in ("stop", "go-not", "gone"):
+        reply = client.raise_event(instance_id, name, encode(name))
+        checks.accepted_command(reply, behaviour=behaviour, doing=f"raiseEvent {name}")
+    instances.stays(instance_id, "RUNNING", behaviour=behaviour, why="only go completes it")
+    client.raise_event(instance_id, GO_EVENT, encode("the go payload"))
+    state = instances.wait(instance_id, "COMPLETED", behaviour=behaviour, why="go was raised")
+    check_output(state, profile, "the go payload", behaviour=behaviour)
+
+
+@pytest.mark.behaviour("workflow.event.buffered")
+def test_an_event_raised_right_after_start_is_buffered(
+    client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
+) -> None:
+    behaviour = "workflow.event.buffered"
+    instance_id = instances.start(EVENT, "early")
+    reply = client.raise_event(instance_id, GO_EVENT, encode("early bird"))
+    checks.accepted_command(
+        reply, behaviour=behaviour, doing="raiseEvent go right after start (maybe PENDING)"
+    )
+    state = instances.wait(
+        instance_id,
+        "COMPLETED",
+        behaviour=behaviour,
+        why="an event raised before the workflow waits for it is buffered, not lost",
+    )
+    check_output(state, profile, "early bird", behaviour=behaviour)
+
+
+@pytest.mark.behaviour("workflow.timer.completes")
+def test_timer_workflow_completes_with_done_after_its_timer(
+    instances: Instances, profile: Profile
+) -> None:
+    behaviour = "workflow.timer.completes"
+    instance_id = instances.start(TIMER, SHORT_TIMER)
+    state = instances.wait(
+        instance_id, "COMPLETED", behaviour=behaviour, why=f"a {SHORT_TIMER}s timer fires"
+    )
+    check_output(state, profile, DONE, behaviour=behaviour)
+
+
+@pytest.mark.behaviour("workflow.fail.failed")
+def test_fail_workflow_ends_failed_with_its_message(instances: Instances, profile: Profile) -> None:
+    behaviour = "workflow.fail.failed"
+    message = f"deliberate failure {instances.new_id()}"
+    instance_id = instances.start(FAIL, message)
+    state = instances.wait(instance_id, "FAILED", behaviour=behaviour)
+    if profile.reads_properties and (
+        message not in state.properties.get(PROP_ERROR_MESSAGE, "")
+        or not state.properties.get(PROP_ERROR_TYPE)
+    ):
+        raise fail(
+            behaviour,
+            f"a FailWorkflow run must show {PROP_ERROR_TYPE} and a {PROP_ERROR_MESSAGE} "
+            f"containing {message!r}",
+            state.reply,
+        )
+
+
+@pytest.mark.behaviour("workflow.continue-as-new.completes")
+def test_continue_as_new_workflow_completes_with_done(
+    instances: Instances, profile: Profile
+) -> None:
+    behaviour = "workflow.continue-as-new.completes"
+    instance_id = instances.start(CONTINUE_AS_NEW, 3)
+    state = instances.wait(
+        instance_id, "COMPLETED", behaviour=behaviour, why="it continues as new 3 times"
+    )
+    check_output(state, profile, DONE, behaviour=behaviour)
+
+
+@pytest.mark.behaviour("workflow.parent.completes-with-child")
+def test_parent_workflow_completes_with_its_childs_output(
+    client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
+) -> None:
+    behaviour = "workflow.parent.completes-with-child"
+    parent = instances.start(PARENT, {"family": 1})
+    child = child_instance_id(parent)
+    instances.wait(child, "RUNNING", behaviour=behaviour, why=f"the parent starts {child!r}")
+    instances.stays(parent, "RUNNING", behaviour=behaviour, why="the child has not completed")
+    reply = client.raise_event(child, GO_EVENT, encode({"from": "child"}))
+    checks.accepted_command(reply, behaviour=behaviour, doing="raiseEvent go on the child")
+    child_state = instances.wait(child, "COMPLETED", behaviour=behaviour, why="go was raised")
+    check_output(child_state, profile, {"from": "child"}, behaviour=behaviour)
+    state = instances.wait(parent, "COMPLETED", behaviour=behaviour, why="the child completed")
+    check_output(state, profile, {"from": "child"}, behaviour=behaviour)
+
+
+@pytest.mark.behaviour("suspend.holds-events")
+def test_an_event_raised_while_suspended_takes_effect_after_resume(
+    client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
+) -> None:
+    behaviour = "suspend.holds-events"
+    instance_id = instances.in_status(Status.SUSPENDED, behaviour=behaviour)
+    reply = client.raise_event(instance_id, GO_EVENT, encode("held"))
+    checks.accepted_command(reply, behaviour=behaviour, doing="raiseEvent go while SUSPENDED")
+    instances.stays(
+        instance_id, "SUSPENDED", behaviour=behaviour, why="a SUSPENDED instance holds its events"
+    )
+    instances.command(Operation.RESUME, instance_id, behaviour=behaviour)
+    state = instances.wait(
+        instance_id, "COMPLETED", behaviour=behaviour, why="resume releases the held event go"
+    )
+    check_output(state, profile, "held", behaviour=behaviour)
+
+
+HOLD_ATTEMPTS = 3
+
+
+@pytest.mark.slow
+@pytest.mark.behaviour("suspend.holds-timers")
+def test_a_timer_due_while_suspended_fires_only_after_resume(
+    instances: Instances, profile: Profile
+) -> None:
+    """Suspend a TimerWorkflow before its timer fires and hold it past the timer's due time.
+
+    A slow target may not apply the pause before the timer fires (then the run completes
+    and proves nothing); the attempt is repeated with a timer twice as long.
+    """
+    behaviour = "suspend.holds-timers"
+    seconds = HELD_TIMER
+    for _ in range(HOLD_ATTEMPTS):
+        started = time.monotonic()
+        instance_id = instances.start(TIMER, seconds)
+        instances.wait(instance_id, "RUNNING", behaviour=behaviour, why="the timer is pending")
+        instances.command(Operation.PAUSE, instance_id, behaviour=behaviour)
+        state = instances.wait(
+            instance_id,
+            "SUSPENDED",
+            "COMPLETED",
+            behaviour=behaviour,
+            why="the pause applies (or the timer won the race)",
+        )
+        if state.status == "SUSPENDED":
+            break
+        seconds *= 2
+    else:
+        raise fail(
+            behaviour,
+            f"a pause of a RUNNING TimerWorkflow never took effect before its timer fired "
+            f"({HOLD_ATTEMPTS} attempts, timers of {HELD_TIMER:g}s up to {seconds / 2:g}s)",
+            state.reply,
+        )
+    due_in = seconds - (time.monotonic() - started)
+    instances.stays(
+        instance_id,
+        "SUSPENDED",
+        behaviour=behaviour,
+        why=f"its {seconds:g}s timer falls due while SUSPENDED and must be held",
+        seconds=max(due_in, 0.0) + instances.timing.settle,
+    )
+    instances.command(Operation.RESUME, instance_id, behaviour=behaviour)
+    state = instances.wait(
+        instance_id, "COMPLETED", behaviour=behaviour, why="resume releases the held timer"
+    )
+    check_output(state, profile, DONE, behaviour=behaviour)
