@@ -1,0 +1,1 @@
+"""The measurement harness: the mock against bare aiohttp, driven by wrk (``python -m bench``)."""

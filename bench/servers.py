@@ -1,0 +1,111 @@
+"""Servers under test as child processes on free 127.0.0.1 ports, stopped when done."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+READY = re.compile(r"listening on (http://\S+)")
+"""The ready line of both the mock (``dapr-workflow-mock listening on URL``) and the baseline."""
+
+
+@dataclass
+class Server:
+    """A running server process and the URL it answers on."""
+
+    name: str
+    url: str
+    process: subprocess.Popen[str]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def rss_bytes(self) -> int:
+        """Resident set size now (Linux: ``VmRSS`` of ``/proc/PID/status``)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError(f"no VmRSS for {self.name} (pid {self.pid})")
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
+
+
+def baseline_command(*, uvloop: bool) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "bench.baseline",
+        "--port",
+        "0",
+        *(["--uvloop"] if uvloop else []),
+    ]
+
+
+def mock_command(*, uvloop: bool, clock: str = "real") -> list[str]:
+    # --log-level warning: no access log line per request (the baseline logs nothing either).
+    module = "bench.uvloop_mock" if uvloop else "mockserver"
+    return [
+        sys.executable,
+        *("-m", module),
+        *("--host", "127.0.0.1", "--port", "0", "--clock", clock, "--log-level", "warning"),
+    ]
+
+
+@contextlib.contextmanager
+def running(
+    name: str, argv: Sequence[str], *, log_dir: Path, timeout_s: float = 30.0
+) -> Iterator[Server]:
+    """Start ``argv``, wait for its ready line, yield it, and stop it (SIGTERM, then SIGKILL)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / f"{name}.log").open("w") as stderr:
+        process = subprocess.Popen(
+            list(argv), stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1
+        )
+        try:
+            url = _wait_ready(name, process, timeout_s)
+            yield Server(name, url, process)
+        finally:
+            _stop(process)
+
+
+def _wait_ready(name: str, process: subprocess.Popen[str], timeout_s: float) -> str:
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        # Keeps draining stdout after the ready line so the child can never block on it.
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, name=f"{name} stdout", daemon=True).start()
+    while True:
+        try:
+            line = lines.get(timeout=timeout_s)
+        except queue.Empty:
+            raise RuntimeError(f"{name} printed no ready line within {timeout_s} s") from None
+        if line is None:
+            raise RuntimeError(f"{name} exited before it was ready (code {process.wait()})")
+        found = READY.search(line)
+        if found:
+            return found.group(1)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
