@@ -21,6 +21,7 @@ Pure: no I/O, no aiohttp.
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 import uuid
 from collections import deque
@@ -48,9 +49,10 @@ from mockserver.orchestrator import (
 )
 
 FORCED_FAILURE_TYPE = "MockForcedFailure"
+_ASCII_ID = re.compile(r"[A-Za-z0-9_-]*")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     """Why an instance FAILED."""
 
@@ -58,7 +60,7 @@ class Failure:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Waiting:
     """The task an instance's workflow waits for (plain data)."""
 
@@ -90,7 +92,7 @@ class Waiting:
         return f"child workflow {self.child_id}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Instance:
     """One workflow instance: its current execution and everything GET shows (plain data)."""
 
@@ -116,7 +118,7 @@ class Instance:
     children: list[tuple[str, int]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Due:
     """Work scheduled for later: the start, a durable timer, or a command's effect."""
 
@@ -129,7 +131,7 @@ class Due:
     payload: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InstanceView:
     """A read-only snapshot of an instance, as GET and the control API show it."""
 
@@ -148,7 +150,11 @@ def instance_id_problem(instance_id: str) -> DaprError | None:
     """daprd's start-time check of an ID: length in bytes first, then the characters."""
     if len(instance_id.encode("utf-8", "surrogateescape")) > contract.MAX_INSTANCE_ID_BYTES:
         return DaprError("ERR_INSTANCE_ID_TOO_LONG", contract.MAX_INSTANCE_ID_BYTES)
-    if not all(_allowed_id_char(char) for char in instance_id):
+    if instance_id.isascii():
+        valid = _ASCII_ID.fullmatch(instance_id) is not None
+    else:
+        valid = all(_allowed_id_char(char) for char in instance_id)
+    if not valid:
         return DaprError("ERR_INSTANCE_ID_INVALID", instance_id)
     return None
 

@@ -27,23 +27,24 @@ from mockserver.clock import seconds_to_us
 
 UNREGISTERED_ERROR_TYPE = "OrchestratorNotRegisteredError"
 BAD_JSON_ERROR_TYPE = "JSONDecodeError"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventTask:
     """Wait for the next external event called ``name``."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimerTask:
     """Wait until ``due_us``."""
 
     due_us: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChildTask:
     """Run the workflow ``name`` as the child ``instance_id`` and wait for its end."""
 
@@ -53,9 +54,10 @@ class ChildTask:
 
 
 Task = EventTask | TimerTask | ChildTask
+TASK_TYPES = (EventTask, TimerTask, ChildTask)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskResult:
     """What a waited-for task produced: one history entry, plain data."""
 
@@ -67,28 +69,28 @@ class TaskResult:
     """Why the child failed; the task then raises in the workflow."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Yielded:
     """The workflow now waits for ``task``."""
 
     task: Task
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Returned:
     """The workflow completed with ``output`` (JSON text, None for no output)."""
 
     output: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContinuedAsNew:
     """The workflow asked to start over with ``input`` (JSON text)."""
 
     input: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failed:
     """The workflow raised."""
 
@@ -111,7 +113,7 @@ def to_json_text(value: Any) -> str | None:
     """The JSON text of a workflow value; None stays None (no output)."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def from_json_text(text: str | None) -> Any:
@@ -230,7 +232,7 @@ class Execution:
             return self._finished(stop.value)
         except Exception as error:
             return _failed(error)
-        if not isinstance(task, EventTask | TimerTask | ChildTask):
+        if not isinstance(task, TASK_TYPES):
             return Failed("TypeError", f"a workflow may only yield tasks, not {task!r}")
         return Yielded(task)
 
