@@ -1,0 +1,170 @@
+"""``dapr-workflow-conformance``: run the conformance suite against a target.
+
+With ``--target URL`` (or ``$DAPR_WORKFLOW_TARGET``) the suite checks that URL. Without one it
+starts the bundled mock as a subprocess (``python -m mockserver --port 0``) on a free port,
+checks it, and stops it. Every other argument goes to pytest unchanged (``--junitxml``, ``-x``,
+``-k``, ``--profile``, ``--quick``, ``--conformance-report`` ...). The exit code is pytest's.
+
+The suite never imports the mock: it is only ever a process at a URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO
+
+import pytest
+
+TARGET_ENV = "DAPR_WORKFLOW_TARGET"
+SUITE = "conformance.suite"
+READY = re.compile(r"dapr-workflow-mock listening on (http://\S+)")
+"""The line the mock prints on stdout once it accepts connections."""
+STARTUP_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+class MockStartError(RuntimeError):
+    """The bundled mock did not come up."""
+
+
+def given_target(args: Sequence[str]) -> str | None:
+    """The value of ``--target`` in pytest-style arguments, if any."""
+    for index, arg in enumerate(args):
+        if arg == "--target" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--target="):
+            return arg.partition("=")[2]
+    return None
+
+
+def mock_command(start_delay: float, transition_delay: float) -> list[str]:
+    """The command line of the bundled mock on a free port."""
+    command = [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "warning"]
+    if start_delay:
+        command += ["--start-delay", str(start_delay)]
+    if transition_delay:
+        command += ["--transition-delay", str(transition_delay)]
+    return command
+
+
+@contextmanager
+def bundled_mock(command: Sequence[str], *, timeout: float = STARTUP_TIMEOUT) -> Iterator[str]:
+    """Run the mock subprocess; yield its base URL once it says it listens; then stop it."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            list(command), stdout=subprocess.PIPE, stderr=errors, text=True, encoding="utf-8"
+        )
+        try:
+            yield _wait_until_ready(process, errors, timeout)
+        finally:
+            _stop(process)
+
+
+def _wait_until_ready(process: subprocess.Popen[str], errors: IO[bytes], timeout: float) -> str:
+    lines: queue.Queue[str | None] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+
+    def read() -> None:
+        for line in stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, name="mock-stdout", daemon=True).start()
+    seen: list[str] = []
+    while True:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            raise MockStartError(f"the mock printed no ready line within {timeout:g}s") from None
+        if line is None:
+            errors.seek(0)
+            detail = errors.read().decode("utf-8", "replace").strip()
+            raise MockStartError(
+                f"the mock exited (code {process.wait()}) before it listened: "
+                f"{detail or ''.join(seen) or 'no output'}"
+            )
+        found = READY.search(line)
+        if found:
+            return found.group(1)
+        seen.append(line)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def run_suite(pytest_args: Sequence[str]) -> int:
+    """Run the suite in this process with these pytest arguments; pytest's exit code."""
+    return int(pytest.main(["--pyargs", SUITE, *pytest_args]))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dapr-workflow-conformance",
+        description="Check a Dapr Workflow HTTP API implementation (or, without --target, the "
+        "bundled mock). Arguments not listed here go to pytest; see "
+        "'dapr-workflow-conformance --help-pytest' for the suite's options.",
+        add_help=False,
+        allow_abbrev=False,
+    )
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
+    parser.add_argument(
+        "--help-pytest", action="store_true", help="show pytest's help with the suite's options"
+    )
+    parser.add_argument(
+        "--mock-start-delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="without --target: the bundled mock keeps new instances PENDING this long",
+    )
+    parser.add_argument(
+        "--mock-transition-delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="without --target: the bundled mock shows a command's effect this late",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    own, pytest_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if own.help:
+        parser.print_help()
+        return 0
+    if own.help_pytest:
+        return run_suite(["--help"])
+    if given_target(pytest_args) or os.environ.get(TARGET_ENV):
+        return run_suite(pytest_args)
+    command = mock_command(own.mock_start_delay, own.mock_transition_delay)
+    try:
+        with bundled_mock(command) as url:
+            print(f"dapr-workflow-conformance: checking the bundled mock at {url}", flush=True)
+            return run_suite(["--target", url, *pytest_args])
+    except MockStartError as error:
+        print(f"dapr-workflow-conformance: {error}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
