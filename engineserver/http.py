@@ -116,5 +116,7 @@ def create_app(*, engine_address: str, validate_responses: bool = False) -> web.
         await instances.close()
 
     app.cleanup_ctx.append(engine_client)
-    app.router.add_route("*", "/{tail:.*}", dapr)
+    # [\s\S], not ".": a decoded path may hold a newline (%0A), and it must still reach daprd's
+    # routing rather than aiohttp's bare 404.
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", dapr)
     return app

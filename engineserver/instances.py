@@ -14,6 +14,9 @@ answer (the README lists each place):
   terminated / purged too (the engine's in-memory backend ignores ``recursive``).
 - pause and resume of a finished instance are no-ops (the engine would append the event to a
   finished history and, for a moment, report the instance SUSPENDED or RUNNING again).
+- resume of an instance that is not suspended (nor being suspended by a pause still queued) is
+  a no-op: the engine's worker fails the workflow on an unexpected resume ("Don't know how to
+  handle event of type 'executionResumed'"); daprd's engine ignores it.
 - a continued-as-new instance reads RUNNING, never PENDING (the engine resets it to PENDING
   until its next execution starts; daprd shows RUNNING).
 - ``dapr.workflow.input`` is present (``""`` for an empty body), as daprd shows for an
@@ -42,6 +45,7 @@ from mockserver.engine import _error_for as error_for  # daprd's message for a t
 
 T = TypeVar("T")
 
+SUSPENDED = OrchestrationStatus.SUSPENDED
 FINISHED = (
     OrchestrationStatus.COMPLETED,
     OrchestrationStatus.FAILED,
@@ -82,6 +86,8 @@ class EngineInstances:
 
     def __init__(self, client: AsyncTaskHubGrpcClient) -> None:
         self.client = client
+        self._suspended: dict[str, bool] = {}
+        """Per instance: whether the pause and resume commands forwarded so far suspend it."""
 
     @classmethod
     def connect(cls, address: str) -> EngineInstances:
@@ -103,6 +109,7 @@ class EngineInstances:
         if problem is not None:
             raise problem
         await self._answer(Operation.START, instance_id, workflow_name=workflow_name)
+        self._suspended.pop(instance_id, None)
         try:
             await self.client.schedule_new_orchestration(
                 workflow_name,
@@ -146,19 +153,27 @@ class EngineInstances:
 
     async def pause(self, instance_id: str) -> None:
         state, _ = await self._answer(Operation.PAUSE, instance_id)
-        if state is not None and state.runtime_status not in FINISHED:
-            await self._engine(
-                Operation.PAUSE, instance_id, self.client.suspend_orchestration(instance_id)
-            )
+        if state is None or state.runtime_status in FINISHED:
+            return
+        self._suspended[instance_id] = True
+        await self._engine(
+            Operation.PAUSE, instance_id, self.client.suspend_orchestration(instance_id)
+        )
 
     async def resume(self, instance_id: str) -> None:
-        # Forwarded whenever the instance is active, even if it does not read SUSPENDED yet:
-        # a pause accepted a moment ago may still be queued, and the engine keeps the order.
         state, _ = await self._answer(Operation.RESUME, instance_id)
-        if state is not None and state.runtime_status not in FINISHED:
-            await self._engine(
-                Operation.RESUME, instance_id, self.client.resume_orchestration(instance_id)
-            )
+        if state is None or state.runtime_status in FINISHED:
+            return
+        # What the commands sent so far leave it as, not what it shows yet: a pause accepted a
+        # moment ago may still be queued (then resume must follow it), and a second resume
+        # must not reach the engine's worker, which fails the workflow on a resume it does
+        # not expect (daprd's engine ignores it).
+        if not self._suspended.get(instance_id, state.runtime_status is SUSPENDED):
+            return
+        self._suspended[instance_id] = False
+        await self._engine(
+            Operation.RESUME, instance_id, self.client.resume_orchestration(instance_id)
+        )
 
     async def purge(self, instance_id: str) -> None:
         await self._answer(Operation.PURGE, instance_id)
@@ -223,6 +238,7 @@ class EngineInstances:
     async def _purge_tree(self, instance_id: str) -> None:
         children = await self._children(instance_id)
         await self.client.purge_orchestration(instance_id, recursive=False)
+        self._suspended.pop(instance_id, None)
         for child_id in children:
             child = await self._state(Operation.PURGE, child_id)
             if child is not None and child.runtime_status in FINISHED:

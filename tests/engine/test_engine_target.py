@@ -209,3 +209,17 @@ def test_every_api_version_prefix_reaches_the_same_instances(
         client = engine.with_version(version)
         assert eventually_status(client, instance_id, {"COMPLETED"}).status == 200
         client.close()
+
+
+def test_resumes_that_find_nothing_suspended_leave_the_workflow_running(
+    engine: WorkflowClient, new_id: Callable[[], str]
+) -> None:
+    instance_id = new_id()
+    start_waiting(engine, instance_id)
+    # The engine's own worker fails a workflow on a resume it does not expect; daprd ignores it.
+    for command in (engine.resume, engine.pause, engine.resume, engine.resume):
+        assert command(instance_id).status == 202
+    eventually_status(engine, instance_id, {"RUNNING"})
+    engine.raise_event(instance_id, "go", '"still alive"')
+    done = eventually_status(engine, instance_id, FINISHED)
+    assert properties(done).get("dapr.workflow.output") == '"still alive"', done.describe()
