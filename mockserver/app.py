@@ -74,7 +74,7 @@ def create_app(
     app[APP_ID] = app_id
     app[VALIDATION_FAILURES] = failures
     control.add_routes(app)
-    app.router.add_route("*", "/{tail:.*}", handlers.dapr)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", handlers.dapr)
     app.cleanup_ctx.append(_run_scheduler)
     return app
 

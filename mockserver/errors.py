@@ -35,6 +35,9 @@ async def dapr_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPRequestEntityTooLarge:
         too_large = DaprError("ERR_BODY_READ", "http: request body too large")
         return error_response(too_large.status, too_large.body())
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+        unrouted = DaprError("ERR_DIRECT_INVOKE")
+        return error_response(unrouted.status, unrouted.body())
     except Exception as failure:
         log.exception("the mock failed on %s %s", request.method, request.path)
         return error_response(500, _engine_failure(request, failure))

@@ -101,6 +101,7 @@ async def test_an_unknown_route_or_method_is_daprds_direct_invoke_404(
         ("/v1.0/workflows/dapr/a%2541", "aA"),
         ("/v1.0/workflows/dapr/%E5%AE%9E/", "实"),
         ("/v1.0/workflows/dapr/a%FF%3C", "a\ufffd<"),
+        ("/v1.0/workflows/dapr/a%0Ab%0D", "a\nb\r"),
     ],
 )
 async def test_path_parameters_are_decoded_as_daprd_decodes_them(
@@ -223,3 +224,14 @@ async def test_a_request_the_handler_cannot_answer_never_escapes_as_plain_text(
         500,
         {"errorCode": "ERROR", "message": "mock failure: boom"},
     )
+
+
+async def test_an_aiohttp_routing_refusal_becomes_daprds_fallback(
+    dapr: Dapr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unroutable(request: web.Request, params: object, query: str) -> web.Response:
+        raise web.HTTPMethodNotAllowed("GET", ["POST"])
+
+    monkeypatch.setitem(handlers._HANDLERS, METADATA, unroutable)
+    reply = await dapr.call("GET", "/v1.0/metadata")
+    assert (reply.status, reply.body) == (404, DIRECT_INVOKE)
