@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class Breakage:
     pause_of_completed_is_409: bool = False
     purge_of_running_succeeds: bool = False
     error_codes_renamed: bool = False
+    long_ids_accepted: bool = False
 
 
 def broken_proxy(upstream: str, breakage: Breakage) -> web.Application:
@@ -46,9 +48,12 @@ def broken_proxy(upstream: str, breakage: Breakage) -> web.Application:
             broken = await _broken_answer(client, upstream, instance, operation, breakage)
             if broken is not None:
                 return broken
+        url = URL(upstream + request.raw_path, encoded=True)
+        if breakage.long_ids_accepted and _too_long_start(request):
+            url = URL(upstream + request.path).with_query(instanceID=f"long{uuid.uuid4().hex}")
         async with client.request(
             request.method,
-            URL(upstream + request.raw_path, encoded=True),
+            url,
             data=body,
             headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
         ) as answer:
@@ -62,6 +67,11 @@ def broken_proxy(upstream: str, breakage: Breakage) -> web.Application:
 
     app.router.add_route("*", r"/{tail:[\s\S]*}", forward)
     return app
+
+
+def _too_long_start(request: web.Request) -> bool:
+    instance_id = request.query.get("instanceID", "")
+    return request.path.endswith("/start") and len(instance_id.encode()) > 64
 
 
 def _command(request: web.Request) -> tuple[str, str] | None:

@@ -83,9 +83,18 @@ def test_both_modules_pass_against_the_mock_under_the_docs_profile(
     assert code == 0, output
 
 
-def model_run_against(breakage: Breakage, tmp_path: Path, *args: str) -> tuple[int, str]:
+def run_against(breakage: Breakage, tmp_path: Path, *args: str, select: str) -> tuple[int, str]:
     with running_mock() as upstream, serving(broken_proxy(upstream, breakage)) as target:
-        return run_suite(target, tmp_path, *args, select="model")
+        return run_suite(target, tmp_path, *args, select=select)
+
+
+def model_run_against(breakage: Breakage, tmp_path: Path, *args: str) -> tuple[int, str]:
+    return run_against(breakage, tmp_path, *args, select="model")
+
+
+def test_the_proxy_itself_passes_when_nothing_is_broken(tmp_path: Path) -> None:
+    code, output = run_against(Breakage(), tmp_path, "--quick", select=SELECTION)
+    assert code == 0, output
 
 
 def assert_replayable_script(output: str) -> None:
@@ -121,3 +130,20 @@ def test_renamed_error_codes_fail_under_dapr_and_pass_under_docs(tmp_path: Path)
         Breakage(error_codes_renamed=True), tmp_path, "--quick", "--profile", "docs"
     )
     assert code == 0, output
+
+
+def test_the_schema_test_fails_when_error_codes_are_not_daprds(tmp_path: Path) -> None:
+    breakage = Breakage(error_codes_renamed=True)
+    code, output = run_against(breakage, tmp_path, "--quick", select="schema")
+    assert code == 1, output
+    assert "error_body_conformance" in output, output
+    assert "errorCode ERR_WORKFLOW is not one the spec lists" in output, output
+    code, output = run_against(breakage, tmp_path, "--quick", "--profile", "docs", select="schema")
+    assert code == 0, output
+
+
+def test_the_schema_test_fails_when_too_long_start_ids_are_accepted(tmp_path: Path) -> None:
+    code, output = run_against(Breakage(long_ids_accepted=True), tmp_path, select="schema")
+    assert code == 1, output
+    assert "Invalid data should have been rejected" in output, output
+    assert "instanceID" in output, output
