@@ -33,8 +33,8 @@ def available() -> bool:
 
 
 @contextlib.contextmanager
-def sampling(pid: int, seconds: int, out: Path) -> Iterator[None]:
-    """Record ``pid`` for ``seconds`` into ``out`` (collapsed stacks) around the block."""
+def attached(pid: int, seconds: int, out: Path) -> Iterator[None]:
+    """Record ``pid`` for ``seconds`` into ``out`` (collapsed stacks) while the block runs."""
     py_spy = _py_spy()
     if py_spy is None:
         raise ProfilerFailed(UNAVAILABLE)

@@ -43,7 +43,9 @@ def markdown(results: dict[str, Any], plot: str | None) -> str:
     parts = [
         f"Measured {machine['date']} on {machine['cpu']} ({machine['cores']} cores), "
         f"{machine['os']}, Python {machine['python']}, aiohttp {machine['aiohttp']}, "
-        f"{machine['wrk']}, event loop: {machine['loop']}, commit {machine['commit']}.",
+        f"{machine['wrk']}, event loop: {machine['loop']}, commit {machine['commit']}; "
+        f"load average (1, 5, 15 min) {machine['load_average_start']} at the start, "
+        f"{machine.get('load_average_end', '?')} at the end.",
         "",
         f"Command: `{results['command']}`. Each wrk run: {_load(results['settings'])}.",
         "",

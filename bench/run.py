@@ -104,7 +104,13 @@ def machine(settings: Settings) -> dict[str, Any]:
         "wrk": wrk_version(),
         "loop": "uvloop" if settings.uvloop else "asyncio (default)",
         "commit": _commit(),
+        "load_average_start": _load_average(),
     }
+
+
+def _load_average() -> str:
+    # Other processes share these machines: the load tells how noisy this run was.
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def _cpu_model() -> str:
@@ -161,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.profile:
         _say(f"profile: py-spy on a mock with {settings.sizes[-1]:,} stored")
         results["profile"] = profile_operations(settings.sizes[-1], settings)
+    results["machine"]["load_average_end"] = _load_average()
     drawn = plot(results, settings.out / "throughput.png")
     if drawn is None:
         _say(MATPLOTLIB_MISSING)

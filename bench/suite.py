@@ -47,14 +47,14 @@ def measure_suite(settings: Settings) -> dict[str, Any]:
         with running(
             "mock-suite", mock_command(uvloop=False), log_dir=settings.out / "logs"
         ) as mock:
-            found[name] = _run_suite(mock.url, extra, settings.out / "logs")
+            found[name] = _run_suite(name, mock.url, extra, settings.out / "logs")
     full, parallel = found.get("full", {}), found.get("full -n auto", {})
     if "seconds" in full and "seconds" in parallel:
         found["xdist_speedup"] = full["seconds"] / parallel["seconds"]
     return found
 
 
-def _run_suite(url: str, extra: list[str], log_dir: Path) -> dict[str, Any]:
+def _run_suite(name: str, url: str, extra: list[str], log_dir: Path) -> dict[str, Any]:
     argv = [
         *(sys.executable, "-m", "pytest", "--pyargs", "conformance.suite"),
         *("--target", url, "-p", "no:cacheprovider", "-q", *extra),
@@ -65,8 +65,7 @@ def _run_suite(url: str, extra: list[str], log_dir: Path) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         return {"seconds": float(TIMEOUT_S), "exit_code": None, "summary": "timed out"}
     seconds = time.perf_counter() - began
-    name = "suite" + "".join(extra).replace(" ", "")
-    (log_dir / f"{name}.log").write_text(done.stdout + done.stderr)
+    (log_dir / f"suite {name}.log".replace(" ", "-")).write_text(done.stdout + done.stderr)
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     return {
         "seconds": seconds,

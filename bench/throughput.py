@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 from bench import profiling
 from bench.load import pool_ids, start_instances
-from bench.servers import Server, mock_command, running
+from bench.servers import Server, baseline_command, mock_command, running
 from bench.settings import OPERATIONS, POOL_INPUT, POOL_PREFIX, Settings
 from bench.wrk import WrkResult, run_wrk
 
@@ -51,9 +52,7 @@ def measure_baseline(baseline: Server, settings: Settings) -> WrkResult:
     return drive(baseline, "hello", [], settings, settings.seconds)
 
 
-def measure_operation(
-    mock: Server, operation: str, size: int, settings: Settings, profile_to: Path | None = None
-) -> WrkResult:
+def measure_operation(mock: Server, operation: str, size: int, settings: Settings) -> WrkResult:
     if settings.warmup:
         drive(
             mock,
@@ -63,10 +62,7 @@ def measure_operation(
             settings.warmup,
         )
     args = wrk_args(operation, size, settings, warmup=False)
-    if profile_to is None:
-        return drive(mock, operation, args, settings, settings.seconds)
-    with profiling.sampling(mock.pid, settings.seconds, profile_to):
-        return drive(mock, operation, args, settings, settings.seconds)
+    return drive(mock, operation, args, settings, settings.seconds)
 
 
 def measure_store(size: int, baseline: Server, settings: Settings) -> dict[str, Any]:
@@ -121,29 +117,52 @@ def measure_store(size: int, baseline: Server, settings: Settings) -> dict[str, 
 
 
 def profile_operations(size: int, settings: Settings) -> dict[str, Any]:
-    """Extra runs of every operation on a fresh mock of ``size`` with py-spy attached."""
+    """Extra runs with py-spy attached: the baseline, then every operation on a fresh mock of
+    ``size`` (sampling slows the server; these are not the measured runs)."""
     if not profiling.available():
         return {"skipped": profiling.UNAVAILABLE}
-    profile_dir = settings.out / "profiles"
+    log_dir = settings.out / "logs"
     found: dict[str, Any] = {}
-    with running(
-        "mock-profiled", mock_command(uvloop=settings.uvloop), log_dir=settings.out / "logs"
-    ) as mock:
-        start_instances(
-            mock.url,
-            "EventWorkflow",
-            pool_ids(POOL_PREFIX, size),
-            body=POOL_INPUT,
-            concurrency=settings.preload_concurrency,
-        )
-        for op in OPERATIONS:
-            raw = profile_dir / f"{op}.collapsed"
-            try:
-                result = measure_operation(mock, op, size, settings, profile_to=raw)
-            except profiling.ProfilerFailed as failure:
-                return {"skipped": str(failure)}
-            summary = profiling.summarise(raw)
-            (profile_dir / f"{op}.txt").write_text(profiling.render(op, summary, result))
-            raw.unlink()
-            found[op] = {"rps_under_profiler": result.rps, **summary}
+    try:
+        with running(
+            "baseline-profiled", baseline_command(uvloop=settings.uvloop), log_dir=log_dir
+        ) as baseline:
+            found["baseline"] = _profiled(
+                baseline,
+                settings,
+                "baseline",
+                partial(measure_baseline, baseline, settings),
+            )
+        with running(
+            "mock-profiled", mock_command(uvloop=settings.uvloop), log_dir=log_dir
+        ) as mock:
+            start_instances(
+                mock.url,
+                "EventWorkflow",
+                pool_ids(POOL_PREFIX, size),
+                body=POOL_INPUT,
+                concurrency=settings.preload_concurrency,
+            )
+            for op in OPERATIONS:
+                found[op] = _profiled(
+                    mock,
+                    settings,
+                    op,
+                    partial(measure_operation, mock, op, size, settings),
+                )
+    except profiling.ProfilerFailed as failure:
+        return {"skipped": str(failure), **found}
     return found
+
+
+def _profiled(
+    server: Server, settings: Settings, name: str, measure: Callable[[], WrkResult]
+) -> dict[str, Any]:
+    """Run ``measure`` with py-spy sampling ``server``; its summary goes to profiles/NAME.txt."""
+    raw = settings.out / "profiles" / f"{name}.collapsed"
+    with profiling.attached(server.pid, settings.seconds + settings.warmup, raw):
+        result = measure()
+    summary = profiling.summarise(raw)
+    raw.with_suffix(".txt").write_text(profiling.render(name, summary, result))
+    raw.unlink()
+    return {"rps_under_profiler": result.rps, **summary}
