@@ -53,10 +53,13 @@ async def _get(request: web.Request, params: dict[str, str], query: str) -> web.
     return result_response(200, workflow_state(view))
 
 
-def _command(run: Callable[[Engine, str], None]) -> Handler:
+def _command(method: str) -> Handler:
+    """A handler for a command that takes only the instance ID (``Engine.<method>``)."""
+
     async def handle(request: web.Request, params: dict[str, str], query: str) -> web.Response:
         await _check_json_body(request)
-        run(request.app[ENGINE], params["instanceID"])
+        run: Callable[[str], None] = getattr(request.app[ENGINE], method)
+        run(params["instanceID"])
         return result_response(202, {})
 
     return handle
@@ -90,11 +93,11 @@ async def _healthz(request: web.Request, params: dict[str, str], query: str) -> 
 _HANDLERS: dict[Operation | str, Handler] = {
     Operation.START: _start,
     Operation.GET: _get,
-    Operation.TERMINATE: _command(Engine.terminate),
+    Operation.TERMINATE: _command("terminate"),
     Operation.RAISE_EVENT: _raise_event,
-    Operation.PAUSE: _command(Engine.pause),
-    Operation.RESUME: _command(Engine.resume),
-    Operation.PURGE: _command(Engine.purge),
+    Operation.PAUSE: _command("pause"),
+    Operation.RESUME: _command("resume"),
+    Operation.PURGE: _command("purge"),
     METADATA: _metadata,
     HEALTHZ: _healthz,
 }

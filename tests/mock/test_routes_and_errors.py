@@ -11,6 +11,7 @@ from aiohttp import web
 
 from conformance.contract import API_VERSIONS
 from mockserver import handlers
+from mockserver.engine import Engine
 from mockserver.routing import METADATA
 from tests.mock.support import Dapr, MockFactory
 
@@ -196,20 +197,36 @@ async def test_metadata_names_the_app_and_healthz_is_204(make_mock: MockFactory)
     assert (health.status, health.body) == (204, None)
 
 
+ENGINE_FAILURES = [
+    ("start", "ERR_START_WORKFLOW", "error starting workflow 'EchoWorkflow': "),
+    ("get", "ERR_GET_WORKFLOW", "error while getting workflow info on instance 'x': "),
+    ("terminate", "ERR_TERMINATE_WORKFLOW", "error terminating workflow 'x': "),
+    ("raise_event", "ERR_RAISE_EVENT_WORKFLOW", "error raising event on workflow 'x': "),
+    ("pause", "ERR_PAUSE_WORKFLOW", "error pausing workflow x: "),
+    ("resume", "ERR_RESUME_WORKFLOW", "error resuming workflow x: "),
+    ("purge", "ERR_PURGE_WORKFLOW", "error purging workflow x: "),
+]
+
+
+@pytest.mark.parametrize(("method", "code", "prefix"), ENGINE_FAILURES)
 async def test_an_engine_failure_is_the_operations_own_dapr_error_not_a_bare_500(
-    dapr: Dapr, monkeypatch: pytest.MonkeyPatch
+    dapr: Dapr, monkeypatch: pytest.MonkeyPatch, method: str, code: str, prefix: str
 ) -> None:
-    def broken(view: object) -> dict[str, str]:
+    def broken(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(handlers, "workflow_state", broken)
-    await dapr.start("EchoWorkflow", "fire")
-    reply = await dapr.get("fire")
+    monkeypatch.setattr(Engine, method, broken)
+    if method == "start":
+        reply = await dapr.start("EchoWorkflow", "x")
+    elif method == "raise_event":
+        reply = await dapr.raise_event("x", "go")
+    else:
+        reply = await getattr(dapr, method)("x")
     assert reply.body == {
-        "errorCode": "ERR_GET_WORKFLOW",
-        "message": "error while getting workflow info on instance 'fire': "
-        "mock engine failure: disk on fire",
+        "errorCode": code,
+        "message": f"{prefix}mock engine failure: disk on fire",
     }
+    assert reply.status == 500
 
 
 async def test_a_request_the_handler_cannot_answer_never_escapes_as_plain_text(
