@@ -180,7 +180,7 @@ def _not_found_causes(op: Operation, instance_id: str, event_name: str | None) -
     )
 
 
-def _error_for(
+def error_for(
     code: str,
     op: Operation,
     status: Status,
@@ -209,6 +209,10 @@ def _error_for(
     if status is Status.ABSENT:
         return DaprError(code, instance_id, _not_found_causes(op, instance_id, event_name))
     return DaprError(code, instance_id, f"the workflow is {status.value}")
+
+
+_error_for = error_for
+"""The old private name, still imported by engineserver."""
 
 
 class Engine:
@@ -376,7 +380,7 @@ class Engine:
         status = self._status(instance_id)
         outcome = self._lifecycle.apply(status, op)
         if outcome.error is not None:
-            raise _error_for(
+            raise error_for(
                 outcome.error,
                 op,
                 status,
