@@ -1,0 +1,51 @@
+"""Fixtures for testing the suite itself: mocks to run it against, and ways to run it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mockserver.testing import running_mock
+
+SCENARIO_MODULES = (
+    "conformance.suite.test_lifecycle",
+    "conformance.suite.test_start",
+    "conformance.suite.test_get",
+    "conformance.suite.test_commands",
+    "conformance.suite.test_protocol",
+    "conformance.suite.test_workflows",
+)
+"""The scenario tests (the schema and model tests are tested elsewhere)."""
+
+LAGGING = {"start_delay": 0.1, "transition_delay": 0.05}
+"""A target slower and more asynchronous than the plain mock."""
+
+
+@pytest.fixture(scope="session")
+def mock_url() -> Iterator[str]:
+    """The plain mock, for this session."""
+    with running_mock() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def lagging_mock_url() -> Iterator[str]:
+    """The mock with new instances PENDING for 0.1 s and commands taking effect 0.05 s late."""
+    with running_mock(**LAGGING) as url:
+        yield url
+
+
+def run_pytest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m pytest ARGS`` in a fresh interpreter, from ``cwd`` (no project ini)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
