@@ -19,6 +19,7 @@ from aiohttp import web
 from yarl import URL
 
 STARTUP_TIMEOUT = 30.0
+SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 
 @dataclass
@@ -68,15 +69,13 @@ def broken_target(upstream: str, *, before: Rewrite | None = None, after: Rewrit
 async def _serve(
     upstream: str, before: Rewrite | None, after: Rewrite
 ) -> tuple[web.AppRunner, int]:
-    session_key = web.AppKey("session", aiohttp.ClientSession)
-
     async def proxy(request: web.Request) -> web.Response:
         path, _, query = request.raw_path.partition("?")
         exchange = Exchange(request.method, path, query, await request.read())
         if before is not None:
             before(exchange)
         if not exchange.status:
-            async with request.app[session_key].request(
+            async with request.app[SESSION].request(
                 request.method,
                 URL(upstream + request.raw_path, encoded=True),
                 data=exchange.request_body,
@@ -90,9 +89,9 @@ async def _serve(
         return web.Response(status=exchange.status, body=exchange.body, headers=exchange.headers)
 
     async def session(app: web.Application) -> Any:
-        app[session_key] = aiohttp.ClientSession()
+        app[SESSION] = aiohttp.ClientSession()
         yield
-        await app[session_key].close()
+        await app[SESSION].close()
 
     app = web.Application()
     app.cleanup_ctx.append(session)

@@ -21,7 +21,8 @@ SCENARIO_MODULES = (
 )
 """The scenario tests (the schema and model tests are tested elsewhere)."""
 
-LAGGING = {"start_delay": 0.1, "transition_delay": 0.05}
+LAGGING_START_DELAY = 0.1
+LAGGING_TRANSITION_DELAY = 0.05
 """A target slower and more asynchronous than the plain mock."""
 
 
@@ -35,7 +36,9 @@ def mock_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def lagging_mock_url() -> Iterator[str]:
     """The mock with new instances PENDING for 0.1 s and commands taking effect 0.05 s late."""
-    with running_mock(**LAGGING) as url:
+    with running_mock(
+        start_delay=LAGGING_START_DELAY, transition_delay=LAGGING_TRANSITION_DELAY
+    ) as url:
         yield url
 
 
