@@ -260,8 +260,10 @@ class Checks:
             body = json.loads(reply.text)
         except ValueError:
             raise fail(behaviour, claim + "; the body is not JSON", reply) from None
-        if not isinstance(body, dict) or set(body) != {"errorCode", "message"}:
-            raise fail(behaviour, claim + "; the keys differ", reply)
+        if not isinstance(body, dict):
+            raise fail(behaviour, claim + "; the body is not a JSON object", reply)
+        if set(body) != {"errorCode", "message"}:
+            raise fail(behaviour, claim + f"; it has the keys {sorted(body)}", reply)
         if not all(isinstance(value, str) for value in body.values()):
             raise fail(behaviour, claim + "; both values are strings", reply)
         if reply.content_type != "application/json":
