@@ -65,9 +65,11 @@ class Timing:
 
 
 def behaviour_line(behaviour_id: str) -> str:
-    """``[id] (source)`` for a catalogue behaviour; unknown IDs are shown as they are."""
+    """``[id] sentence (source)`` for a catalogue behaviour; unknown IDs are shown as they are."""
     found = contract.behaviours().get(behaviour_id)
-    return f"[{behaviour_id}] ({found.source})" if found else f"[{behaviour_id}]"
+    if found is None:
+        return f"[{behaviour_id}]"
+    return f"[{behaviour_id}] {found.sentence.rstrip('.')} ({found.source})"
 
 
 def explain(

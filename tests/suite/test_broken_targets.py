@@ -81,8 +81,12 @@ def test_a_404_for_pause_of_an_unknown_instance_fails_with_daprd_answer(run: Sui
     result = run(after=pause_of_unknown_is_404, k="test_lifecycle and pause-ABSENT")
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
-    assert "pause of an unknown instance must answer 500 ERR_PAUSE_WORKFLOW" in text
-    assert "behaviour: [lifecycle.pause.ABSENT] (facts §8, §5.3)" in text
+    assert (
+        "pause of an unknown instance (daprd has no not-found mapping for pause, so it is" in text
+    )
+    assert "must answer 500 ERR_PAUSE_WORKFLOW with a message starting 'error pausing" in text
+    assert "behaviour: [lifecycle.pause.ABSENT] pause of an ABSENT instance answers 500" in text
+    assert "(facts §8, §5.3)" in text
     assert "got:       404 (application/json)" in text
     assert 'daprd:     500 {"errorCode": "ERR_PAUSE_WORKFLOW", "message": "error pausing' in text
     assert "/pause" in text and "replay:    curl -si -X POST" in text
