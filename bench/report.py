@@ -72,23 +72,33 @@ def _load(settings: dict[str, Any]) -> str:
 
 def _operations(stores: list[dict[str, Any]]) -> list[str]:
     rows = [
-        "| stored | operation | req/s | x baseline | p50 ms | p99 ms | failed |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| stored | operation | req/s | x baseline | p50 ms | p99 ms | failed "
+        "| server CPU µs/req | x baseline (CPU) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for store in stores:
         base = store["baseline"]
         rows.append(
             f"| {store['size']:,} | baseline: bare aiohttp `GET /` "
             f"(mean of {len(base['runs'])} runs, worst p99) | "
-            f"{base['rps']:,.0f} | 1.00 | {base['p50_ms']:.2f} | {base['p99_ms']:.2f} | - |"
+            f"{base['rps']:,.0f} | 1.00 | {base['p50_ms']:.2f} | {base['p99_ms']:.2f} | - "
+            f"| {base['cpu_us_per_request']:.0f} | 1.00 |"
         )
         for op, run in store["operations"].items():
             rows.append(
                 f"| {store['size']:,} | {_NAMES.get(op, op)} | {run['rps']:,.0f} | "
-                f"{run['ratio']:.2f} | {run['p50_ms']:.2f} | {run['p99_ms']:.2f} | "
-                f"{sum(run['errors'].values())} |"
+                f"{run['ratio']:.2f}{_spread(run)} | {run['p50_ms']:.2f} | {run['p99_ms']:.2f} | "
+                f"{sum(run['errors'].values())} | {run['cpu_us_per_request']:.0f} "
+                f"| {run['cpu_ratio']:.2f} |"
             )
     return rows
+
+
+def _spread(run: dict[str, Any]) -> str:
+    ratios = run.get("round_ratios", [])
+    if len(ratios) < 2:
+        return ""
+    return f" ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 def _targets(targets: list[Target]) -> list[str]:

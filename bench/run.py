@@ -26,7 +26,7 @@ from bench.servers import baseline_command, running
 from bench.settings import Settings
 from bench.suite import measure_suite
 from bench.targets import check
-from bench.throughput import measure_store, profile_operations
+from bench.throughput import measure_store
 from bench.timers import measure_timers
 from bench.wrk import require_wrk, wrk_version
 
@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--warmup", type=int, default=defaults.warmup, help="warm-up seconds before each run")
     add("--connections", type=int, default=defaults.connections)
     add("--threads", type=int, default=defaults.threads, help="wrk threads")
+    add(
+        "--rounds",
+        type=int,
+        default=defaults.rounds,
+        help="measure every operation this many times per store size; the median ratio counts",
+    )
     add(
         "--sizes",
         default=",".join(str(size) for size in defaults.sizes),
@@ -72,6 +78,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         warmup=args.warmup,
         connections=args.connections,
         threads=args.threads,
+        rounds=args.rounds,
         sizes=tuple(sorted(int(size) for size in args.sizes.split(","))),
         timer_instances=args.timer_instances,
         preload_concurrency=args.preload_concurrency,
@@ -148,8 +155,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_dir = settings.out / "logs"
     with running("baseline", baseline_command(uvloop=settings.uvloop), log_dir=log_dir) as base:
         for size in settings.sizes:
-            _say(f"{size:,} stored: preload, then every operation beside the baseline")
-            store = measure_store(size, base, settings)
+            _say(
+                f"{size:,} stored: preload, then every operation beside the baseline"
+                + (
+                    ", then py-spy profiles"
+                    if size == settings.sizes[-1] and settings.profile
+                    else ""
+                )
+            )
+            profiled = settings.profile and size == settings.sizes[-1]
+            store = measure_store(size, base, settings, profiled=profiled)
+            if "profile" in store:
+                results["profile"] = store.pop("profile")
             results["stores"].append(store)
             _say(
                 "  "
@@ -164,9 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.suite:
         _say("suite: full, quick, and under pytest -n auto")
         results["suite"] = measure_suite(settings)
-    if settings.profile:
-        _say(f"profile: py-spy on a mock with {settings.sizes[-1]:,} stored")
-        results["profile"] = profile_operations(settings.sizes[-1], settings)
     results["machine"]["load_average_end"] = _load_average()
     drawn = plot(results, settings.out / "throughput.png")
     if drawn is None:

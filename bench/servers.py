@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import re
 import subprocess
@@ -34,6 +35,12 @@ class Server:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
         raise RuntimeError(f"no VmRSS for {self.name} (pid {self.pid})")
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process has used (Linux: ``/proc/PID/stat``)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        # After the command name: state is field 3, utime and stime are fields 14 and 15.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def check_alive(self) -> None:
         if self.process.poll() is not None:

@@ -20,6 +20,7 @@ class Settings:
     warmup: int = 1
     connections: int = 32
     threads: int = 1
+    rounds: int = 1
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     timer_instances: int = 100_000
     preload_concurrency: int = 64
