@@ -10,8 +10,10 @@ engine.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
+from typing import Any
 
 import grpc  # type: ignore[import-untyped]
 from durabletask.internal import orchestrator_service_pb2_grpc as stubs
@@ -23,6 +25,7 @@ from conformance.app import orchestrators
 LOOPBACK = "127.0.0.1"
 WORKER_LOGGER = "engineserver.worker"
 GRPC_THREADS = 32
+CHILD_WATCH_SECONDS = 7 * 24 * 3600.0
 """The worker's work-item stream holds one thread for good; the rest serve client calls."""
 
 
@@ -41,6 +44,14 @@ class LoopbackBackend(InMemoryOrchestrationBackend):
     @property
     def address(self) -> str:
         return f"{LOOPBACK}:{self._port}"
+
+    def _wait_for_state(
+        self, instance_id: str, predicate: Callable[[Any], bool], timeout: float | None
+    ) -> Any:
+        # Without a timeout the backend gives up after 30 s, and a parent whose child finishes
+        # later never hears of it (it watches its children this way). daprd waits for good.
+        limit = CHILD_WATCH_SECONDS if timeout is None else timeout
+        return super()._wait_for_state(instance_id, predicate, limit)
 
 
 @dataclass

@@ -91,3 +91,22 @@ def test_a_command_after_double_dash_runs_against_the_server_and_gives_the_exit_
     )
     assert done.returncode == 4, done.stderr[-2000:]
     assert "listening on http://127.0.0.1:" in done.stdout
+
+
+def test_the_engine_watches_a_child_workflow_for_longer_than_30_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from durabletask.testing import InMemoryOrchestrationBackend
+
+    from engineserver.engine import LoopbackBackend
+
+    asked: list[float | None] = []
+    monkeypatch.setattr(
+        InMemoryOrchestrationBackend,
+        "_wait_for_state",
+        lambda self, instance_id, predicate, timeout: asked.append(timeout),
+    )
+    LoopbackBackend()._wait_for_state("child", lambda instance: True, None)
+    LoopbackBackend()._wait_for_state("child", lambda instance: True, 2.0)
+    assert asked[0] is not None and asked[0] >= 24 * 3600
+    assert asked[1] == 2.0
