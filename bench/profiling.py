@@ -96,7 +96,7 @@ def summarise(collapsed: Path) -> dict[str, Any]:
 
 def render(operation: str, summary: dict[str, Any], result: WrkResult) -> str:
     lines = [
-        f"# py-spy profile of the mock under wrk: {operation}",
+        f"# py-spy profile under wrk: {operation}",
         f"# {summary['samples']} samples at {RATE_HZ} Hz; {result.rps:.0f} req/s while sampled",
         "",
         "## self time by package (%)",
