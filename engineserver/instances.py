@@ -17,6 +17,9 @@ answer (the README lists each place):
 - resume of an instance that is not suspended (nor being suspended by a pause still queued) is
   a no-op: the engine's worker fails the workflow on an unexpected resume ("Don't know how to
   handle event of type 'executionResumed'"); daprd's engine ignores it.
+- pause of an instance that is suspended (or being suspended) is a no-op: the engine's worker
+  buffers the second suspend and replays it on resume, leaving the workflow stuck while the
+  engine reports RUNNING.
 - a continued-as-new instance reads RUNNING, never PENDING (the engine resets it to PENDING
   until its next execution starts; daprd shows RUNNING).
 - ``dapr.workflow.input`` is present (``""`` for an empty body), as daprd shows for an
@@ -152,28 +155,10 @@ class EngineInstances:
         )
 
     async def pause(self, instance_id: str) -> None:
-        state, _ = await self._answer(Operation.PAUSE, instance_id)
-        if state is None or state.runtime_status in FINISHED:
-            return
-        self._suspended[instance_id] = True
-        await self._engine(
-            Operation.PAUSE, instance_id, self.client.suspend_orchestration(instance_id)
-        )
+        await self._suspension(Operation.PAUSE, instance_id, suspend=True)
 
     async def resume(self, instance_id: str) -> None:
-        state, _ = await self._answer(Operation.RESUME, instance_id)
-        if state is None or state.runtime_status in FINISHED:
-            return
-        # What the commands sent so far leave it as, not what it shows yet: a pause accepted a
-        # moment ago may still be queued (then resume must follow it), and a second resume
-        # must not reach the engine's worker, which fails the workflow on a resume it does
-        # not expect (daprd's engine ignores it).
-        if not self._suspended.get(instance_id, state.runtime_status is SUSPENDED):
-            return
-        self._suspended[instance_id] = False
-        await self._engine(
-            Operation.RESUME, instance_id, self.client.resume_orchestration(instance_id)
-        )
+        await self._suspension(Operation.RESUME, instance_id, suspend=False)
 
     async def purge(self, instance_id: str) -> None:
         await self._answer(Operation.PURGE, instance_id)
@@ -203,6 +188,24 @@ class EngineInstances:
                 event_name=event_name,
             )
         return state, outcome
+
+    async def _suspension(self, operation: Operation, instance_id: str, *, suspend: bool) -> None:
+        """Pause or resume, forwarded only when it changes what the instance will be.
+
+        Judged by what the commands sent so far leave the instance as, not by what it shows
+        yet: a pause accepted a moment ago may still be queued (a resume must then follow it).
+        A repeated command must not reach the engine's worker: it fails the workflow on a
+        resume it does not expect, and it buffers a second suspend while suspended and replays
+        it on resume, so the workflow silently stays suspended (daprd's engine ignores both).
+        """
+        state, _ = await self._answer(operation, instance_id)
+        if state is None or state.runtime_status in FINISHED:
+            return
+        if self._suspended.get(instance_id, state.runtime_status is SUSPENDED) == suspend:
+            return
+        self._suspended[instance_id] = suspend
+        command = self.client.suspend_orchestration if suspend else self.client.resume_orchestration
+        await self._engine(operation, instance_id, command(instance_id))
 
     async def _state(self, operation: Operation, instance_id: str) -> OrchestrationState | None:
         return await self._engine(

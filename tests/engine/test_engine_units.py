@@ -14,7 +14,7 @@ from durabletask.client import OrchestrationState, OrchestrationStatus
 from durabletask.task import FailureDetails
 
 from conformance.lifecycle import Status
-from engineserver.instances import epoch_us, instance_view, state_properties
+from engineserver.instances import EngineInstances, epoch_us, instance_view, state_properties
 from tests.engine.servers import ENGINE_COMMAND, launch
 
 CREATED = datetime(2025, 1, 2, 3, 4, 5, 123456)
@@ -110,3 +110,39 @@ def test_the_engine_watches_a_child_workflow_for_longer_than_30_seconds(
     LoopbackBackend()._wait_for_state("child", lambda instance: True, 2.0)
     assert asked[0] is not None and asked[0] >= 24 * 3600
     assert asked[1] == 2.0
+
+
+class RecordingClient:
+    """An engine client whose instance always shows one status; records pause/resume calls."""
+
+    def __init__(self, status: OrchestrationStatus) -> None:
+        self.status = status
+        self.calls: list[str] = []
+
+    async def get_orchestration_state(self, instance_id: str) -> OrchestrationState:
+        return state(self.status)
+
+    async def suspend_orchestration(self, instance_id: str) -> None:
+        self.calls.append("suspend")
+
+    async def resume_orchestration(self, instance_id: str) -> None:
+        self.calls.append("resume")
+
+
+async def forwarded(status: OrchestrationStatus, commands: str) -> list[str]:
+    """What reaches the engine when ``commands`` (p: pause, r: resume) hit an instance that
+    keeps showing ``status`` (the engine has not processed anything yet)."""
+    client = RecordingClient(status)
+    instances = EngineInstances(client)  # type: ignore[arg-type]
+    for letter in commands:
+        await (instances.pause if letter == "p" else instances.resume)("i1")
+    return client.calls
+
+
+async def test_only_pauses_and_resumes_that_change_the_instance_reach_the_engine() -> None:
+    running, suspended = OrchestrationStatus.RUNNING, OrchestrationStatus.SUSPENDED
+    assert await forwarded(running, "pprr") == ["suspend", "resume"]
+    assert await forwarded(running, "r") == []
+    assert await forwarded(suspended, "prr") == ["resume"]
+    assert await forwarded(OrchestrationStatus.PENDING, "prp") == ["suspend", "resume", "suspend"]
+    assert await forwarded(OrchestrationStatus.COMPLETED, "pr") == []
