@@ -1,0 +1,104 @@
+"""The conformance suite fails against every broken variant of the mock, for the right reason.
+
+Each variant (``variants.py``) is served on a free loopback port and the scenario tests of the
+behaviours that must catch its bug run against it in a subprocess. The run must fail; among the
+failures must be a test of each of those behaviours, whose message names the behaviour and
+says what is wrong. The control runs the same selections against the unbroken mock, where they
+must pass, so a failure proves the bug and not a flaky test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver.app import create_app
+from tests.broken.serving import serving
+from tests.broken.suite_run import SuiteRun, run_suite
+from tests.broken.variants import VARIANTS, Variant
+
+CAUGHT = [v for v in VARIANTS if v.gap is None]
+GAPS = [v for v in VARIANTS if v.gap is not None]
+CONTROLS = sorted({(v.start_delay, v.quick) for v in VARIANTS})
+NONCONFORMANCE = "conformance.support.Nonconformance: "
+"""How a failure the suite explains starts (a crash or a bare assert is no explanation)."""
+
+
+def run_against(variant: Variant, workdir: Path) -> SuiteRun:
+    with serving(variant.app()) as url:
+        return run_suite(url, variant.catches, workdir=workdir, quick=variant.quick)
+
+
+class SuiteGap(AssertionError):
+    """The suite lets a bug through: it passes, or its failure does not say what is wrong."""
+
+
+class BugMissed(SuiteGap):
+    """The suite passed against a broken target."""
+
+
+class FailureUnclear(SuiteGap):
+    """The suite failed, but no failure names the behaviour and what is wrong."""
+
+
+def assert_caught(variant: Variant, run: SuiteRun) -> None:
+    """The run failed, and each behaviour of ``variant.catches`` has a telling failure."""
+    __tracebackhide__ = True
+    if run.returncode == 0:
+        raise BugMissed(f"the suite passed against: {variant.bug}\n{run.summary()}")
+    assert run.returncode == 1, f"the suite did not run to the end\n{run.summary()}"
+    errors = [case.name for case in run.cases if case.outcome == "error"]
+    assert not errors, f"tests errored instead of failing: {errors}\n{run.summary()}"
+    for behaviour in variant.catches:
+        failed = run.outcomes(behaviour, "failed")
+        if not failed:
+            raise BugMissed(f"no test of {behaviour} failed against: {variant.bug}")
+        telling = [
+            case
+            for case in failed
+            if case.message.startswith(NONCONFORMANCE)
+            and f"[{behaviour}]" in case.message
+            and variant.says in case.message
+        ]
+        if not telling:
+            raise FailureUnclear(
+                f"no failure of {behaviour} is a Nonconformance naming it with {variant.says!r}:\n"
+                + "\n---\n".join(case.message for case in failed)
+            )
+
+
+@pytest.mark.parametrize("variant", CAUGHT, ids=lambda v: v.name)
+def test_the_suite_fails_against_a_broken_target_for_the_right_reason(
+    variant: Variant, tmp_path: Path
+) -> None:
+    assert_caught(variant, run_against(variant, tmp_path))
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param(v, marks=pytest.mark.xfail(strict=True, raises=SuiteGap, reason=str(v.gap)))
+        for v in GAPS
+    ],
+    ids=lambda v: v.name,
+)
+def test_a_gap_in_the_suite_lets_a_broken_target_pass(variant: Variant, tmp_path: Path) -> None:
+    assert_caught(variant, run_against(variant, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("start_delay", "quick"),
+    CONTROLS,
+    ids=[f"start_delay={delay:g}{'-quick' if quick else ''}" for delay, quick in CONTROLS],
+)
+def test_the_same_selections_pass_against_the_unbroken_mock(
+    start_delay: float, quick: bool, tmp_path: Path
+) -> None:
+    group = [v for v in VARIANTS if (v.start_delay, v.quick) == (start_delay, quick)]
+    behaviours = sorted({b for v in group for b in v.catches})
+    with serving(create_app(start_delay=start_delay)) as url:
+        run = run_suite(url, behaviours, workdir=tmp_path, quick=quick)
+    assert run.returncode == 0, run.summary()
+    for behaviour in behaviours:
+        assert run.outcomes(behaviour, "passed"), f"no test of {behaviour} passed\n{run.summary()}"

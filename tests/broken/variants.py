@@ -1,0 +1,798 @@
+"""Deliberately broken targets: the mock with exactly one thing wrong each.
+
+A variant is the mock built by ``create_app(...)`` and changed in one way, without patching:
+- a middleware put in front of the mock's own rewrites one kind of answer (or refuses one kind
+  of request);
+- an :class:`Engine` subclass put in ``app[ENGINE]`` before the app starts changes one rule;
+- ``create_app(workflows=...)`` replaces one conformance workflow with a wrong one.
+
+Each variant's docstring names the bug and the behaviours whose tests must fail against it;
+``says`` is a text their failure messages must contain. A variant with a ``gap`` is a bug the
+suite does not catch yet (its test is an ``xfail(strict=True)`` naming the missing check).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from conformance.contract import API_VERSIONS, MAX_INSTANCE_ID_BYTES
+from conformance.lifecycle import Operation, Status
+from conformance.workflows import (
+    EVENT,
+    FAIL,
+    GO_EVENT,
+    TIMER,
+    WORKFLOWS,
+    Workflow,
+    WorkflowContext,
+    WorkflowResult,
+    failure_message,
+    timer_workflow,
+)
+from mockserver.api_errors import DaprError
+from mockserver.app import create_app
+from mockserver.bodies import error_response, result_response
+from mockserver.clock import RealClock, format_rfc3339
+from mockserver.engine import Engine, Instance
+from mockserver.handlers import ENGINE, ROUTE
+from mockserver.routing import BadEscape, match
+
+AppFactory = Callable[[float], web.Application]
+"""Builds a broken app from the mock's ``start_delay``."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A broken target and how the suite must notice it."""
+
+    name: str
+    bug: str
+    make_app: AppFactory
+    catches: tuple[str, ...]
+    """Behaviour IDs: the suite runs their tests, and (unless a gap) each has a failing one."""
+    says: str
+    """Text that a failing test of each behaviour must have in its message."""
+    quick: bool = True
+    start_delay: float = 0.0
+    gap: str | None = None
+
+    def app(self) -> web.Application:
+        return self.make_app(self.start_delay)
+
+
+VARIANTS: list[Variant] = []
+
+
+def variant(
+    *catches: str,
+    says: str,
+    quick: bool = True,
+    start_delay: float = 0.0,
+    gap: str | None = None,
+) -> Callable[[AppFactory], AppFactory]:
+    """Register a variant; its docstring is the bug."""
+
+    def register(make_app: AppFactory) -> AppFactory:
+        bug = (make_app.__doc__ or "").strip()
+        assert bug, f"variant {make_app.__name__} needs a one-line docstring naming its bug"
+        VARIANTS.append(
+            Variant(make_app.__name__, bug, make_app, catches, says, quick, start_delay, gap)
+        )
+        return make_app
+
+    return register
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def with_middleware(middleware: Middleware, start_delay: float = 0.0) -> web.Application:
+    """The mock behind ``middleware`` (outermost: it sees the mock's final answers)."""
+    app = create_app(start_delay=start_delay)
+    app.middlewares.insert(0, middleware)
+    return app
+
+
+def with_engine(engine: type[Engine], start_delay: float = 0.0) -> web.Application:
+    """The mock running ``engine`` instead of its own."""
+    app = create_app(start_delay=start_delay)
+    app[ENGINE] = engine(clock=RealClock(), start_delay=start_delay)
+    return app
+
+
+def with_workflow(name: str, workflow: Workflow, start_delay: float = 0.0) -> web.Application:
+    """The mock hosting a wrong ``name`` workflow."""
+    return create_app(start_delay=start_delay, workflows={**WORKFLOWS, name: workflow})
+
+
+def operation_of(request: web.Request) -> Operation | None:
+    """The workflow operation daprd routes this request to (None: not a workflow route)."""
+    try:
+        found = match(request.method, request.raw_path.partition("?")[0])
+    except BadEscape:
+        return None
+    return found.target if found is not None and isinstance(found.target, Operation) else None
+
+
+Rewrite = Callable[[web.Request, web.Response], web.StreamResponse]
+
+
+def answers(rewrite: Rewrite) -> Middleware:
+    """A middleware that passes every answer of the mock through ``rewrite``."""
+
+    @web.middleware
+    async def rewriting(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        assert isinstance(response, web.Response)
+        return rewrite(request, response)
+
+    return rewriting
+
+
+def refuses(refusal: Callable[[web.Request], web.Response | None]) -> Middleware:
+    """A middleware that answers ``refusal(request)`` instead of the mock, when not None."""
+
+    @web.middleware
+    async def refusing(request: web.Request, handler: Handler) -> web.StreamResponse:
+        answer = refusal(request)
+        return answer if answer is not None else await handler(request)
+
+    return refusing
+
+
+def dapr_error(code: str, *args: object) -> web.Response:
+    """daprd's error answer ``code`` (from the spec's codes), its message filled with ``args``."""
+    error = DaprError(code, *args)
+    return error_response(error.status, error.body())
+
+
+def body_of(response: web.Response) -> Any:
+    assert isinstance(response.body, bytes)
+    return json.loads(response.body) if response.body else None
+
+
+def error_code(response: web.Response) -> str | None:
+    body = body_of(response) if response.status >= 400 else None
+    return body.get("errorCode") if isinstance(body, dict) else None
+
+
+def get_body(change: Callable[[dict[str, Any]], None]) -> Middleware:
+    """A middleware that changes every successful GET body in place with ``change``."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if operation_of(request) is not Operation.GET or response.status != 200:
+            return response
+        body = body_of(response)
+        change(body)
+        return result_response(200, body)
+
+    return answers(rewrite)
+
+
+def properties(body: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = body.setdefault("properties", {})
+    return found
+
+
+# --- wrong status codes, keys and bodies ----------------------------------------------------------
+
+
+@variant("start.accepted.202", says="must answer 202")
+def start_answers_200(start_delay: float) -> web.Application:
+    """start answers 200 instead of 202 (start.accepted.202)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if operation_of(request) is Operation.START and response.status == 202:
+            response.set_status(200)
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("start.accepted.202", says="instanceID")
+def start_spells_instance_id_key_instanceId(start_delay: float) -> web.Application:
+    """start answers {"instanceId"} instead of {"instanceID"} (start.accepted.202)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if operation_of(request) is Operation.START and response.status == 202:
+            return result_response(202, {"instanceId": body_of(response)["instanceID"]})
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("command.accepted.empty-object", says="must answer 202")
+def commands_answer_204_without_a_body(start_delay: float) -> web.Application:
+    """commands answer 204 and no body, not 202 {} (command.accepted.empty-object)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.StreamResponse:
+        if operation_of(request) not in (None, Operation.START, Operation.GET) and (
+            response.status == 202
+        ):
+            return web.Response(status=204)
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("command.not-found.500-codes", "lifecycle.pause.ABSENT", says="500 ERR_PAUSE_WORKFLOW")
+def pause_of_an_unknown_instance_is_404(start_delay: float) -> web.Application:
+    """pause of an unknown ID is 404, not 500 ERR_PAUSE_WORKFLOW (command.not-found.500-codes)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if error_code(response) == "ERR_PAUSE_WORKFLOW":
+            return dapr_error("ERR_INSTANCE_ID_NOT_FOUND", request[ROUTE].params["instanceID"])
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("get.not-found.message", "command.not-found.message", says="ERR_INSTANCE_ID_NOT_FOUND")
+def not_found_is_err_not_found(start_delay: float) -> web.Application:
+    """an unknown ID is ERR_NOT_FOUND, not ERR_INSTANCE_ID_NOT_FOUND (get.not-found.message)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if error_code(response) == "ERR_INSTANCE_ID_NOT_FOUND":
+            return error_response(404, {**body_of(response), "errorCode": "ERR_NOT_FOUND"})
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("error.body.shape", says="'details'")
+def errors_carry_details(start_delay: float) -> web.Application:
+    """error bodies have an extra "details" key beside errorCode and message (error.body.shape)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if error_code(response):
+            return error_response(response.status, {**body_of(response), "details": "[]"})
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("error.body.shape", says="not JSON")
+def errors_are_plain_text(start_delay: float) -> web.Application:
+    """error bodies are text/plain messages, not JSON {errorCode, message} (error.body.shape)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if error_code(response):
+            return web.Response(status=response.status, text=body_of(response)["message"])
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("command.malformed-body.400", says="400 ERR_MALFORMED_REQUEST")
+def a_malformed_body_is_500(start_delay: float) -> web.Application:
+    """a command body that is not JSON is 500, not 400 (command.malformed-body.400)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if error_code(response) == "ERR_MALFORMED_REQUEST":
+            return error_response(500, body_of(response))
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("start.id-invalid-chars.400", says="the message differs")
+def invalid_id_message_is_not_daprd(start_delay: float) -> web.Application:
+    """ERR_INSTANCE_ID_INVALID has a message of its own (start.id-invalid-chars.400)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if error_code(response) == "ERR_INSTANCE_ID_INVALID":
+            return error_response(
+                400, {"errorCode": "ERR_INSTANCE_ID_INVALID", "message": "invalid instance ID"}
+            )
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("route.unknown.404", says="404 ERR_DIRECT_INVOKE")
+def a_wrong_method_is_405(start_delay: float) -> web.Application:
+    """a wrong method is 405, not 404 ERR_DIRECT_INVOKE (route.unknown.404)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        path = request.raw_path.partition("?")[0]
+        if error_code(response) == "ERR_DIRECT_INVOKE" and any(
+            match(method, path) for method in ("GET", "POST")
+        ):
+            return error_response(
+                405, {"errorCode": "ERR_METHOD_NOT_ALLOWED", "message": "method not allowed"}
+            )
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("prefixes.all-three", says="v1.0-beta1")
+def only_v1_0_is_served(start_delay: float) -> web.Application:
+    """only /v1.0 is served; /v1.0-beta1 and /v1.0-alpha1 are 404 (prefixes.all-three)."""
+    others = tuple(f"/{version}/" for version in API_VERSIONS if version != "v1.0")
+
+    def unrouted(request: web.Request) -> web.Response | None:
+        return dapr_error("ERR_DIRECT_INVOKE") if request.raw_path.startswith(others) else None
+
+    return with_middleware(refuses(unrouted), start_delay)
+
+
+@variant("start.component-ignored", says="conformance-other")
+def other_components_are_not_found(start_delay: float) -> web.Application:
+    """a component other than dapr is 400, as daprd 1.11-1.14 did (start.component-ignored)."""
+
+    def not_found(request: web.Request) -> web.Response | None:
+        parts = request.raw_path.split("/")
+        if len(parts) > 3 and parts[2] == "workflows" and parts[3] != "dapr":
+            message = f"workflow component '{parts[3]}' does not exist"
+            body = {"errorCode": "ERR_WORKFLOW_COMPONENT_NOT_FOUND", "message": message}
+            return error_response(400, body)
+        return None
+
+    return with_middleware(refuses(not_found), start_delay)
+
+
+# --- wrong GET bodies -----------------------------------------------------------------------------
+
+
+@variant("get.timestamps.rfc3339", says="createdAt must be")
+def created_at_is_not_rfc3339(start_delay: float) -> web.Application:
+    """createdAt is "2025-01-02 03:04:05", not RFC 3339 (get.timestamps.rfc3339)."""
+
+    def change(body: dict[str, Any]) -> None:
+        body["createdAt"] = body["createdAt"].replace("T", " ").removesuffix("Z")
+
+    return with_middleware(get_body(change), start_delay)
+
+
+@variant("get.last-updated-moves", says="lastUpdatedAt must move forward")
+def last_updated_at_never_moves(start_delay: float) -> web.Application:
+    """lastUpdatedAt is always createdAt, so it never moves (get.last-updated-moves)."""
+
+    def change(body: dict[str, Any]) -> None:
+        body["lastUpdatedAt"] = body["createdAt"]
+
+    return with_middleware(get_body(change), start_delay)
+
+
+@variant(
+    "get.timestamps.rfc3339",
+    "get.last-updated-moves",
+    says="createdAt",
+    gap="no test checks that createdAt stays the same once set: a target that reports the "
+    "time of the last change as createdAt passes (facts §4: it is the ExecutionStarted time)",
+)
+def created_at_follows_last_updated_at(start_delay: float) -> web.Application:
+    """createdAt is the time of the last change, not of the start (get.timestamps.rfc3339)."""
+
+    def change(body: dict[str, Any]) -> None:
+        if body["createdAt"] != "0001-01-01T00:00:00Z":
+            body["createdAt"] = body["lastUpdatedAt"]
+
+    return with_middleware(get_body(change), start_delay)
+
+
+@variant("prefixes.all-three", says="lastUpdatedAt")
+def last_updated_at_is_always_now(start_delay: float) -> web.Application:
+    """lastUpdatedAt is the time of the GET, not of the last change (prefixes.all-three)."""
+
+    def change(body: dict[str, Any]) -> None:
+        body["lastUpdatedAt"] = format_rfc3339(RealClock().now_us())
+
+    return with_middleware(get_body(change), start_delay)
+
+
+@variant("start.input-empty", says="dapr.workflow.input")
+def empty_input_is_left_out(start_delay: float) -> web.Application:
+    """an empty start body gives no input property, not "" (start.input-empty)."""
+
+    def change(body: dict[str, Any]) -> None:
+        if properties(body).get("dapr.workflow.input") == "":
+            del body["properties"]["dapr.workflow.input"]
+
+    return with_middleware(get_body(change), start_delay)
+
+
+@variant("get.properties.output", "workflow.echo.completes", says="dapr.workflow.output")
+def output_is_text_not_json(start_delay: float) -> web.Application:
+    """the output property is str(output), not its JSON text (get.properties.output)."""
+
+    def change(body: dict[str, Any]) -> None:
+        props = properties(body)
+        if "dapr.workflow.output" in props:
+            value = json.loads(props["dapr.workflow.output"])
+            props["dapr.workflow.output"] = value if isinstance(value, str) else str(value)
+
+    return with_middleware(get_body(change), start_delay)
+
+
+@variant("start.input-verbatim", "get.properties.input", says="dapr.workflow.input")
+def input_is_re_encoded(start_delay: float) -> web.Application:
+    """the input property is the start body re-encoded, not verbatim (start.input-verbatim)."""
+
+    def change(body: dict[str, Any]) -> None:
+        props = properties(body)
+        with contextlib.suppress(KeyError, ValueError):
+            value = json.loads(props["dapr.workflow.input"])
+            props["dapr.workflow.input"] = json.dumps(value, separators=(",", ":"))
+
+    return with_middleware(get_body(change), start_delay)
+
+
+# --- wrong instance ID rules ---------------------------------------------------------------------
+
+
+class UnicodeRefusingEngine(Engine):
+    """Instance IDs must be ASCII."""
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        if instance_id and not instance_id.isascii():
+            raise DaprError("ERR_INSTANCE_ID_INVALID", instance_id)
+        return super().start(workflow_name, instance_id, input_text)
+
+
+@variant("start.id-unicode-letters.202", says="must answer 202")
+def unicode_ids_are_refused(start_delay: float) -> web.Application:
+    """IDs of non-ASCII letters (héllo, 实例) are refused (start.id-unicode-letters.202)."""
+    return with_engine(UnicodeRefusingEngine, start_delay)
+
+
+class CharacterCountingEngine(Engine):
+    """The 64 limit counts characters: a longer ID of fewer characters is started."""
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        if instance_id and len(instance_id) <= MAX_INSTANCE_ID_BYTES < len(instance_id.encode()):
+            self.settle()
+            self._check(Operation.START, instance_id, workflow_name=workflow_name)
+            self._create(workflow_name, instance_id, input_text, parent=None)
+            self.settle()
+            return instance_id
+        return super().start(workflow_name, instance_id, input_text)
+
+
+@variant(
+    "start.id-length-in-bytes.400",
+    says="ERR_INSTANCE_ID_TOO_LONG",
+    gap="caught, but the message never names daprd's answer: Checks.error checks the body's "
+    'shape before the status, so a 202 where a 400 is due reads "it has the keys '
+    "['instanceID']\" with no 'daprd:' line (the behaviour's sentence does not name the code)",
+)
+def id_length_counts_characters(start_delay: float) -> web.Application:
+    """the 64 limit counts characters: 22 CJK ones pass (start.id-length-in-bytes.400)."""
+    return with_engine(CharacterCountingEngine, start_delay)
+
+
+class OffByOneEngine(Engine):
+    """An ID of exactly 64 bytes is too long."""
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        if instance_id and len(instance_id.encode()) >= MAX_INSTANCE_ID_BYTES:
+            raise DaprError("ERR_INSTANCE_ID_TOO_LONG", MAX_INSTANCE_ID_BYTES)
+        return super().start(workflow_name, instance_id, input_text)
+
+
+@variant("start.id-64-bytes.202", says="must answer 202")
+def id_of_64_bytes_is_refused(start_delay: float) -> web.Application:
+    """an ID of exactly 64 bytes is too long, off by one (start.id-64-bytes.202)."""
+    return with_engine(OffByOneEngine, start_delay)
+
+
+class HexIdEngine(Engine):
+    """Generated IDs are 32 hex digits without dashes."""
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        return super().start(workflow_name, instance_id or uuid.uuid4().hex, input_text)
+
+
+@variant("start.generated-id.uuid4", says="UUIDv4")
+def generated_ids_are_not_uuid4(start_delay: float) -> web.Application:
+    """a generated ID is 32 hex digits, not a UUIDv4 (start.generated-id.uuid4)."""
+    return with_engine(HexIdEngine, start_delay)
+
+
+class LenientRaiseEngine(Engine):
+    """raiseEvent to an unknown instance is accepted and dropped."""
+
+    def raise_event(self, instance_id: str, event_name: str, payload: str) -> None:
+        try:
+            super().raise_event(instance_id, event_name, payload)
+        except DaprError as error:
+            if error.code != "ERR_RAISE_EVENT_WORKFLOW":
+                raise
+
+
+@variant("command.not-found.500-codes", "lifecycle.raiseEvent.ABSENT", says="500")
+def raise_event_of_an_unknown_instance_is_202(start_delay: float) -> web.Application:
+    """raiseEvent to an unknown ID answers 202, not 500 (command.not-found.500-codes)."""
+    return with_engine(LenientRaiseEngine, start_delay)
+
+
+# --- wrong lifecycle ----------------------------------------------------------------------------
+
+
+def ignoring(operation: Operation) -> type[Engine]:
+    """An engine that answers ``operation`` as daprd does but never applies it."""
+
+    class IgnoringEngine(Engine):
+        def _apply(
+            self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
+        ) -> None:
+            if op is not operation:
+                super()._apply(instance, op, event_name, payload)
+
+    return IgnoringEngine
+
+
+@variant("lifecycle.pause.RUNNING", "command.accepted.empty-object", says="SUSPENDED")
+def pause_does_not_suspend(start_delay: float) -> web.Application:
+    """pause answers 202 but the instance keeps RUNNING (lifecycle.pause.RUNNING)."""
+    return with_engine(ignoring(Operation.PAUSE), start_delay)
+
+
+@variant("lifecycle.terminate.RUNNING", says="TERMINATED")
+def terminate_does_not_terminate(start_delay: float) -> web.Application:
+    """terminate answers 202 but the instance keeps RUNNING (lifecycle.terminate.RUNNING)."""
+    return with_engine(ignoring(Operation.TERMINATE), start_delay)
+
+
+@variant("lifecycle.resume.SUSPENDED", says="RUNNING")
+def resume_does_not_resume(start_delay: float) -> web.Application:
+    """resume answers 202 but the instance stays SUSPENDED (lifecycle.resume.SUSPENDED)."""
+    return with_engine(ignoring(Operation.RESUME), start_delay)
+
+
+@variant(
+    "lifecycle.purge.COMPLETED",
+    "lifecycle.purge.FAILED",
+    "start.reuse-after-purge.fresh-run",
+    says="ABSENT",
+)
+def purge_keeps_the_instance(start_delay: float) -> web.Application:
+    """purge answers 202 but the instance stays (lifecycle.purge.COMPLETED)."""
+    return with_engine(ignoring(Operation.PURGE), start_delay)
+
+
+class ShallowTerminateEngine(Engine):
+    """terminate stops only the instance it names."""
+
+    def _terminate(self, instance: Instance) -> None:
+        children, instance.children = instance.children, []
+        super()._terminate(instance)
+        instance.children = children
+
+
+@variant("terminate.recursive", says="did not reach TERMINATED")
+def terminate_is_not_recursive(start_delay: float) -> web.Application:
+    """terminate of a ParentWorkflow leaves its child RUNNING (terminate.recursive)."""
+    return with_engine(ShallowTerminateEngine, start_delay)
+
+
+class ShallowPurgeEngine(Engine):
+    """purge deletes only the instance it names."""
+
+    def _purge(self, instance: Instance) -> None:
+        instance.children = []
+        super()._purge(instance)
+
+
+@variant("purge.recursive", says="did not reach ABSENT")
+def purge_is_not_recursive(start_delay: float) -> web.Application:
+    """purge of a finished ParentWorkflow keeps its child (purge.recursive)."""
+    return with_engine(ShallowPurgeEngine, start_delay)
+
+
+class PurgeAnythingEngine(Engine):
+    """purge of an active instance terminates it first instead of refusing."""
+
+    def purge(self, instance_id: str) -> None:
+        with contextlib.suppress(DaprError):
+            self.terminate(instance_id)
+        super().purge(instance_id)
+
+
+@variant("purge.active.message", "lifecycle.purge.RUNNING", says="ERR_PURGE_WORKFLOW")
+def purge_of_a_running_instance_is_allowed(start_delay: float) -> web.Application:
+    """purge of a RUNNING or SUSPENDED instance is done, not refused (purge.active.message)."""
+    return with_engine(PurgeAnythingEngine, start_delay)
+
+
+class ReplacingStartEngine(Engine):
+    """start of an active ID terminates the old run and starts a new one."""
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        if instance_id:
+            with contextlib.suppress(DaprError):
+                self.terminate(instance_id)
+        return super().start(workflow_name, instance_id, input_text)
+
+
+@variant(
+    "start.duplicate-active-id.message",
+    "lifecycle.start.RUNNING",
+    "start.concurrent-same-id.one-wins",
+    says="ERR_START_WORKFLOW",
+)
+def duplicate_start_of_an_active_id_is_accepted(start_delay: float) -> web.Application:
+    """start of an active ID replaces the run (start.duplicate-active-id.message)."""
+    return with_engine(ReplacingStartEngine, start_delay)
+
+
+class NoReuseEngine(Engine):
+    """An ID can be started once, unless purged."""
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        if instance_id:
+            try:
+                self.get(instance_id)
+            except DaprError:
+                pass
+            else:
+                raise DaprError(
+                    "ERR_START_WORKFLOW",
+                    workflow_name,
+                    f"an orchestration with ID '{instance_id}' already exists",
+                )
+        return super().start(workflow_name, instance_id, input_text)
+
+
+@variant(
+    "start.reuse-after-terminal.fresh-run", "lifecycle.start.COMPLETED", says="must answer 202"
+)
+def reuse_of_a_terminal_id_is_refused(start_delay: float) -> web.Application:
+    """start of the ID of a finished instance is 500 (start.reuse-after-terminal.fresh-run)."""
+    return with_engine(NoReuseEngine, start_delay)
+
+
+class TerminateFinishedEngine(Engine):
+    """terminate of a COMPLETED or FAILED instance marks it TERMINATED."""
+
+    def _apply(
+        self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
+    ) -> None:
+        if op is Operation.TERMINATE and instance.status in (Status.COMPLETED, Status.FAILED):
+            instance.status = Status.TERMINATED
+        super()._apply(instance, op, event_name, payload)
+
+
+@variant("terminate.terminal.keeps-state", "lifecycle.terminate.COMPLETED", says="must stay")
+def terminate_of_a_finished_instance_changes_it(start_delay: float) -> web.Application:
+    """terminate ends a finished instance TERMINATED (terminate.terminal.keeps-state)."""
+    return with_engine(TerminateFinishedEngine, start_delay)
+
+
+# --- lost, early and held events and timers --------------------------------------------------
+
+
+class EarlyEventDroppingEngine(Engine):
+    """An event nobody waits for yet is dropped."""
+
+    def _apply(
+        self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
+    ) -> None:
+        waiting = instance.waiting
+        if op is Operation.RAISE_EVENT and (waiting is None or waiting.name != event_name):
+            return
+        super()._apply(instance, op, event_name, payload)
+
+
+@variant("workflow.event.buffered", says="buffered, not lost", start_delay=0.2)
+def events_raised_before_the_wait_are_lost(start_delay: float) -> web.Application:
+    """an event raised while still PENDING is dropped (workflow.event.buffered)."""
+    return with_engine(EarlyEventDroppingEngine, start_delay)
+
+
+class EventResumesEngine(Engine):
+    """An event raised while SUSPENDED resumes the instance."""
+
+    def _apply(
+        self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
+    ) -> None:
+        if op is Operation.RAISE_EVENT and instance.status is Status.SUSPENDED:
+            super()._apply(instance, Operation.RESUME, None, None)
+        super()._apply(instance, op, event_name, payload)
+
+
+@variant("suspend.holds-events", says="must stay SUSPENDED")
+def events_raised_while_suspended_apply_at_once(start_delay: float) -> web.Application:
+    """an event raised while SUSPENDED is delivered at once (suspend.holds-events)."""
+    return with_engine(EventResumesEngine, start_delay)
+
+
+class EventsByAnyNameEngine(Engine):
+    """Every event is delivered as go."""
+
+    def raise_event(self, instance_id: str, event_name: str, payload: str) -> None:
+        super().raise_event(instance_id, GO_EVENT, payload)
+
+
+@variant("workflow.event.other-names-ignored", says="must stay RUNNING")
+def events_of_any_name_complete_the_wait(start_delay: float) -> web.Application:
+    """any event name completes EventWorkflow's wait for go (workflow.event.other-names-ignored)."""
+    return with_engine(EventsByAnyNameEngine, start_delay)
+
+
+class TimerThroughSuspendEngine(Engine):
+    """A timer that falls due while SUSPENDED resumes the instance."""
+
+    def _timer_fired(self, instance: Instance, index: int) -> None:
+        if instance.status is Status.SUSPENDED:
+            instance.status = Status.RUNNING
+        super()._timer_fired(instance, index)
+
+
+@variant("suspend.holds-timers", says="must stay SUSPENDED", quick=False)
+def timers_fire_while_suspended(start_delay: float) -> web.Application:
+    """a timer that falls due while SUSPENDED fires and completes the run (suspend.holds-timers)."""
+    return with_engine(TimerThroughSuspendEngine, start_delay)
+
+
+def instant_timer_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
+    """TimerWorkflow with its timer's length ignored: the timer fires at once."""
+    return timer_workflow(ctx, 0)
+
+
+@variant("suspend.holds-timers", says="did not reach RUNNING", quick=False)
+def timers_fire_at_once(start_delay: float) -> web.Application:
+    """durable timers fire at once, whatever their length (suspend.holds-timers)."""
+    return with_workflow(TIMER, instant_timer_workflow, start_delay)
+
+
+@variant(
+    "workflow.timer.completes",
+    says="did not reach RUNNING",
+    gap="under --quick (which skips the slow suspend.holds-timers) no test notices a timer "
+    "that fires at once: workflow.timer.completes only waits for COMPLETED and never checks "
+    "that the run was still RUNNING before the timer fell due",
+)
+def timers_fire_at_once_under_quick(start_delay: float) -> web.Application:
+    """durable timers fire at once, checked with --quick (workflow.timer.completes)."""
+    return with_workflow(TIMER, instant_timer_workflow, start_delay)
+
+
+def endless_timer_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
+    """TimerWorkflow whose timer never falls due (a day, whatever the input)."""
+    return timer_workflow(ctx, 86_400)
+
+
+@variant("workflow.timer.completes", says="did not reach COMPLETED")
+def timer_workflow_never_completes(start_delay: float) -> web.Application:
+    """TimerWorkflow's timer never fires, so it never completes (workflow.timer.completes)."""
+    return with_workflow(TIMER, endless_timer_workflow, start_delay)
+
+
+# --- wrong workflows ---------------------------------------------------------------------------
+
+
+def completing_fail_workflow(ctx: WorkflowContext, input: Any) -> Any:
+    """FailWorkflow that returns its message instead of raising it."""
+    return failure_message(input)
+
+
+@variant("workflow.fail.failed", "get.properties.failure", says="FAILED")
+def fail_workflow_completes(start_delay: float) -> web.Application:
+    """FailWorkflow ends COMPLETED with its message as output (workflow.fail.failed)."""
+    return with_workflow(FAIL, completing_fail_workflow, start_delay)
+
+
+def silent_event_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
+    """EventWorkflow that never sets its custom status."""
+    payload = yield ctx.wait_for_external_event(GO_EVENT)
+    return payload
+
+
+@variant("workflow.event.waits", "get.properties.custom-status", says="custom status")
+def custom_status_is_missing(start_delay: float) -> web.Application:
+    """EventWorkflow never sets the custom status "waiting" (workflow.event.waits)."""
+    return with_workflow(EVENT, silent_event_workflow, start_delay)
+
+
+def by_name(name: str) -> Variant:
+    return next(v for v in VARIANTS if v.name == name)
