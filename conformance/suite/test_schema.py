@@ -16,6 +16,10 @@ deliberately against what daprd really does:
   under ``dapr`` the code must be one of the response's ``x-error-codes`` and the message must
   fit the code's template in ``x-dapr-error-codes``.
 
+The profile's knobs (``profiles.yaml``) loosen these: ``errors: any-error`` drops the code and
+template part, ``error_body: any`` the whole error body check, ``content_type: any`` the
+content type check, and ``command_body: empty-or-empty-object`` lets a 2xx body be empty.
+
 Left out on purpose:
 
 - ``not_a_server_error``: daprd answers 500 by design (pause, resume and raiseEvent of an
