@@ -5,11 +5,18 @@ behaviours that must catch its bug run against it in a subprocess. The run must 
 failures must be a test of each of those behaviours, whose message names the behaviour and
 says what is wrong. The control runs the same selections against the unbroken mock, where they
 must pass, so a failure proves the bug and not a flaky test.
+
+The runs of the selected tests start together, ``PARALLEL_RUNS`` at a time (most of a run is
+the suite waiting out a deadline for an effect that never comes), and each test reads its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,11 +30,7 @@ GAPS = [v for v in VARIANTS if v.gap is not None]
 CONTROLS = sorted({(v.start_delay, v.quick) for v in VARIANTS})
 NONCONFORMANCE = "conformance.support.Nonconformance: "
 """How a failure the suite explains starts (a crash or a bare assert is no explanation)."""
-
-
-def run_against(variant: Variant, workdir: Path) -> SuiteRun:
-    with serving(variant.app()) as url:
-        return run_suite(url, variant.catches, workdir=workdir, quick=variant.quick)
+PARALLEL_RUNS = 2
 
 
 class SuiteGap(AssertionError):
@@ -40,6 +43,52 @@ class BugMissed(SuiteGap):
 
 class FailureUnclear(SuiteGap):
     """The suite failed, but no failure names the behaviour and what is wrong."""
+
+
+def run_against(variant: Variant, workdir: Path) -> SuiteRun:
+    """The tests of ``variant.catches`` against the broken target."""
+    with serving(variant.app()) as url:
+        return run_suite(url, variant.catches, workdir=workdir, quick=variant.quick)
+
+
+def control_group(start_delay: float, quick: bool) -> list[Variant]:
+    return [v for v in VARIANTS if (v.start_delay, v.quick) == (start_delay, quick)]
+
+
+def control_behaviours(start_delay: float, quick: bool) -> list[str]:
+    return sorted({b for v in control_group(start_delay, quick) for b in v.catches})
+
+
+def run_control(start_delay: float, quick: bool, workdir: Path) -> SuiteRun:
+    """The tests of every variant with these settings against the unbroken mock."""
+    with serving(create_app(start_delay=start_delay)) as url:
+        return run_suite(url, control_behaviours(start_delay, quick), workdir=workdir, quick=quick)
+
+
+def job(params: dict[str, Any]) -> tuple[str, Callable[[Path], SuiteRun]]:
+    """The run one test's parameters ask for, and its key."""
+    if "variant" in params:
+        variant: Variant = params["variant"]
+        return variant.name, partial(run_against, variant)
+    delay, quick = params["start_delay"], params["quick"]
+    return f"control-{delay:g}-{quick}", partial(run_control, delay, quick)
+
+
+@pytest.fixture(scope="module")
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[SuiteRun]]]:
+    """Every run this session's selected tests of this module need, started at once."""
+    jobs = dict(
+        job(item.callspec.params)
+        for item in request.session.items
+        if isinstance(item, pytest.Function) and item.module is request.module
+    )
+    with ThreadPoolExecutor(PARALLEL_RUNS, thread_name_prefix="suite-run") as pool:
+        futures = {key: pool.submit(run, tmp_path_factory.mktemp(key)) for key, run in jobs.items()}
+        yield futures
+        for future in futures.values():
+            future.cancel()
 
 
 def assert_caught(variant: Variant, run: SuiteRun) -> None:
@@ -63,16 +112,16 @@ def assert_caught(variant: Variant, run: SuiteRun) -> None:
         ]
         if not telling:
             raise FailureUnclear(
-                f"no failure of {behaviour} is a Nonconformance naming it with {variant.says!r}:\n"
-                + "\n---\n".join(case.message for case in failed)
+                f"no failure of {behaviour} is a Nonconformance naming it with "
+                f"{variant.says!r}:\n" + "\n---\n".join(case.message for case in failed)
             )
 
 
 @pytest.mark.parametrize("variant", CAUGHT, ids=lambda v: v.name)
 def test_the_suite_fails_against_a_broken_target_for_the_right_reason(
-    variant: Variant, tmp_path: Path
+    variant: Variant, runs: dict[str, Future[SuiteRun]]
 ) -> None:
-    assert_caught(variant, run_against(variant, tmp_path))
+    assert_caught(variant, runs[variant.name].result())
 
 
 @pytest.mark.parametrize(
@@ -83,8 +132,10 @@ def test_the_suite_fails_against_a_broken_target_for_the_right_reason(
     ],
     ids=lambda v: v.name,
 )
-def test_a_gap_in_the_suite_lets_a_broken_target_pass(variant: Variant, tmp_path: Path) -> None:
-    assert_caught(variant, run_against(variant, tmp_path))
+def test_a_gap_in_the_suite_lets_a_broken_target_pass(
+    variant: Variant, runs: dict[str, Future[SuiteRun]]
+) -> None:
+    assert_caught(variant, runs[variant.name].result())
 
 
 @pytest.mark.parametrize(
@@ -93,12 +144,10 @@ def test_a_gap_in_the_suite_lets_a_broken_target_pass(variant: Variant, tmp_path
     ids=[f"start_delay={delay:g}{'-quick' if quick else ''}" for delay, quick in CONTROLS],
 )
 def test_the_same_selections_pass_against_the_unbroken_mock(
-    start_delay: float, quick: bool, tmp_path: Path
+    start_delay: float, quick: bool, runs: dict[str, Future[SuiteRun]]
 ) -> None:
-    group = [v for v in VARIANTS if (v.start_delay, v.quick) == (start_delay, quick)]
-    behaviours = sorted({b for v in group for b in v.catches})
-    with serving(create_app(start_delay=start_delay)) as url:
-        run = run_suite(url, behaviours, workdir=tmp_path, quick=quick)
+    key, _ = job({"start_delay": start_delay, "quick": quick})
+    run = runs[key].result()
     assert run.returncode == 0, run.summary()
-    for behaviour in behaviours:
+    for behaviour in control_behaviours(start_delay, quick):
         assert run.outcomes(behaviour, "passed"), f"no test of {behaviour} passed\n{run.summary()}"

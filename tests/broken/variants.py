@@ -509,7 +509,9 @@ class LenientRaiseEngine(Engine):
                 raise
 
 
-@variant("command.not-found.500-codes", "lifecycle.raiseEvent.ABSENT", says="500")
+@variant(
+    "command.not-found.500-codes", "lifecycle.raiseEvent.ABSENT", says="ERR_RAISE_EVENT_WORKFLOW"
+)
 def raise_event_of_an_unknown_instance_is_202(start_delay: float) -> web.Application:
     """raiseEvent to an unknown ID answers 202, not 500 (command.not-found.500-codes)."""
     return with_engine(LenientRaiseEngine, start_delay)
@@ -531,19 +533,19 @@ def ignoring(operation: Operation) -> type[Engine]:
     return IgnoringEngine
 
 
-@variant("lifecycle.pause.RUNNING", "command.accepted.empty-object", says="SUSPENDED")
+@variant("lifecycle.pause.RUNNING", "command.accepted.empty-object", says="did not reach SUSPENDED")
 def pause_does_not_suspend(start_delay: float) -> web.Application:
     """pause answers 202 but the instance keeps RUNNING (lifecycle.pause.RUNNING)."""
     return with_engine(ignoring(Operation.PAUSE), start_delay)
 
 
-@variant("lifecycle.terminate.RUNNING", says="TERMINATED")
+@variant("lifecycle.terminate.RUNNING", says="did not reach TERMINATED")
 def terminate_does_not_terminate(start_delay: float) -> web.Application:
     """terminate answers 202 but the instance keeps RUNNING (lifecycle.terminate.RUNNING)."""
     return with_engine(ignoring(Operation.TERMINATE), start_delay)
 
 
-@variant("lifecycle.resume.SUSPENDED", says="RUNNING")
+@variant("lifecycle.resume.SUSPENDED", says="did not reach RUNNING")
 def resume_does_not_resume(start_delay: float) -> web.Application:
     """resume answers 202 but the instance stays SUSPENDED (lifecycle.resume.SUSPENDED)."""
     return with_engine(ignoring(Operation.RESUME), start_delay)
@@ -551,9 +553,8 @@ def resume_does_not_resume(start_delay: float) -> web.Application:
 
 @variant(
     "lifecycle.purge.COMPLETED",
-    "lifecycle.purge.FAILED",
     "start.reuse-after-purge.fresh-run",
-    says="ABSENT",
+    says="did not reach ABSENT",
 )
 def purge_keeps_the_instance(start_delay: float) -> web.Application:
     """purge answers 202 but the instance stays (lifecycle.purge.COMPLETED)."""
@@ -662,7 +663,7 @@ class TerminateFinishedEngine(Engine):
         super()._apply(instance, op, event_name, payload)
 
 
-@variant("terminate.terminal.keeps-state", "lifecycle.terminate.COMPLETED", says="must stay")
+@variant("terminate.terminal.keeps-state", "lifecycle.terminate.COMPLETED", says="TERMINATED")
 def terminate_of_a_finished_instance_changes_it(start_delay: float) -> web.Application:
     """terminate ends a finished instance TERMINATED (terminate.terminal.keeps-state)."""
     return with_engine(TerminateFinishedEngine, start_delay)
@@ -683,7 +684,7 @@ class EarlyEventDroppingEngine(Engine):
         super()._apply(instance, op, event_name, payload)
 
 
-@variant("workflow.event.buffered", says="buffered, not lost", start_delay=0.2)
+@variant("workflow.event.buffered", says="buffered, not lost", start_delay=0.5)
 def events_raised_before_the_wait_are_lost(start_delay: float) -> web.Application:
     """an event raised while still PENDING is dropped (workflow.event.buffered)."""
     return with_engine(EarlyEventDroppingEngine, start_delay)
@@ -776,7 +777,7 @@ def completing_fail_workflow(ctx: WorkflowContext, input: Any) -> Any:
     return failure_message(input)
 
 
-@variant("workflow.fail.failed", "get.properties.failure", says="FAILED")
+@variant("workflow.fail.failed", "get.properties.failure", says="did not reach FAILED")
 def fail_workflow_completes(start_delay: float) -> web.Application:
     """FailWorkflow ends COMPLETED with its message as output (workflow.fail.failed)."""
     return with_workflow(FAIL, completing_fail_workflow, start_delay)
