@@ -29,8 +29,10 @@ from conformance.workflows import (
     EVENT,
     FAIL,
     GO_EVENT,
+    PARENT,
     TIMER,
     WORKFLOWS,
+    ConformanceFailure,
     Workflow,
     WorkflowContext,
     WorkflowResult,
@@ -218,6 +220,18 @@ def commands_answer_204_without_a_body(start_delay: float) -> web.Application:
             response.status == 202
         ):
             return web.Response(status=204)
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
+
+
+@variant("command.accepted.empty-object", says="Content-Type application/json")
+def commands_answer_text_plain(start_delay: float) -> web.Application:
+    """a command's 202 {} comes as text/plain (command.accepted.empty-object)."""
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        if operation_of(request) not in (None, Operation.START, Operation.GET):
+            response.content_type = "text/plain"
         return response
 
     return with_middleware(answers(rewrite), start_delay)
@@ -795,5 +809,25 @@ def custom_status_is_missing(start_delay: float) -> web.Application:
     return with_workflow(EVENT, silent_event_workflow, start_delay)
 
 
-def by_name(name: str) -> Variant:
-    return next(v for v in VARIANTS if v.name == name)
+def vague_fail_workflow(ctx: WorkflowContext, input: Any) -> Any:
+    """FailWorkflow that fails with a fixed message, not its input."""
+    raise ConformanceFailure("workflow failed")
+
+
+@variant("workflow.fail.failed", "get.properties.failure", says="error_message")
+def failure_message_is_not_the_input(start_delay: float) -> web.Application:
+    """FailWorkflow fails with a fixed message, not its input string (workflow.fail.failed)."""
+    return with_workflow(FAIL, vague_fail_workflow, start_delay)
+
+
+def misnamed_child_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
+    """ParentWorkflow that names its child ``<id>_child``, not ``<id>-child``."""
+    return (
+        yield ctx.call_child_workflow(EVENT, input=input, instance_id=ctx.instance_id + "_child")
+    )
+
+
+@variant("workflow.parent.completes-with-child", says="-child")
+def child_is_not_named_id_dash_child(start_delay: float) -> web.Application:
+    """the child of ParentWorkflow is <id>_child (workflow.parent.completes-with-child)."""
+    return with_workflow(PARENT, misnamed_child_workflow, start_delay)
