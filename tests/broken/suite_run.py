@@ -30,6 +30,8 @@ SCENARIO_MODULES = tuple(
 )
 """The suite's scenario tests (Schemathesis and the Hypothesis model are not run here)."""
 RUN_TIMEOUT = 300
+NOT_INHERITED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+"""Settings of the outer pytest run that must not reach the suite's own run."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,9 @@ def run_suite(
         f"--junitxml={junit}",
         *(["--quick"] if quick else []),
     ]
+    inherited = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env = {
-        **os.environ,
+        **inherited,
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from conformance.contract import behaviours
 from mockserver.app import create_app
 from tests.broken.serving import serving
 from tests.broken.suite_run import SuiteRun, run_suite
@@ -82,13 +83,27 @@ def runs(
     jobs = dict(
         job(item.callspec.params)
         for item in request.session.items
-        if isinstance(item, pytest.Function) and item.module is request.module
+        if isinstance(item, pytest.Function)
+        and item.module is request.module
+        and "runs" in item.fixturenames
     )
     with ThreadPoolExecutor(PARALLEL_RUNS, thread_name_prefix="suite-run") as pool:
         futures = {key: pool.submit(run, tmp_path_factory.mktemp(key)) for key, run in jobs.items()}
         yield futures
         for future in futures.values():
             future.cancel()
+
+
+def test_each_variant_is_a_distinct_bug_named_with_catalogue_behaviours() -> None:
+    known = behaviours()
+    assert len({v.name for v in VARIANTS}) == len(VARIANTS)
+    assert len(CAUGHT) >= 20
+    for variant in VARIANTS:
+        unknown = [b for b in variant.catches if b not in known]
+        assert variant.catches and not unknown, f"{variant.name}: unknown behaviours {unknown}"
+        assert "\n" not in variant.bug and any(b in variant.bug for b in variant.catches), (
+            f"{variant.name}: the one-line docstring must name a behaviour it catches"
+        )
 
 
 def assert_caught(variant: Variant, run: SuiteRun) -> None:
