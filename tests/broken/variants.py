@@ -6,8 +6,9 @@ A variant is the mock built by ``create_app(...)`` and changed in one way, witho
 - an :class:`Engine` subclass put in ``app[ENGINE]`` before the app starts changes one rule;
 - ``create_app(workflows=...)`` replaces one conformance workflow with a wrong one.
 
-Each variant's docstring names the bug and the behaviours whose tests must fail against it;
-``says`` is a text their failure messages must contain. A variant with a ``gap`` is a bug the
+Each variant's one-line docstring names the bug and a behaviour that must catch it; its
+``@variant(...)`` lists every behaviour whose tests must fail against it (``catches``) and
+``says``, a text their failure messages must contain. A variant with a ``gap`` is a bug the
 suite does not catch yet (its test is an ``xfail(strict=True)`` naming the missing check).
 """
 
@@ -180,7 +181,8 @@ def get_body(change: Callable[[dict[str, Any]], None]) -> Middleware:
 
 
 def properties(body: dict[str, Any]) -> dict[str, str]:
-    found: dict[str, str] = body.setdefault("properties", {})
+    """The GET body's properties, to change in place (an empty dict when it has none)."""
+    found: dict[str, str] = body.get("properties", {})
     return found
 
 
@@ -410,7 +412,7 @@ def empty_input_is_left_out(start_delay: float) -> web.Application:
 
     def change(body: dict[str, Any]) -> None:
         if properties(body).get("dapr.workflow.input") == "":
-            del body["properties"]["dapr.workflow.input"]
+            del properties(body)["dapr.workflow.input"]
 
     return with_middleware(get_body(change), start_delay)
 
