@@ -5,26 +5,33 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TARGET ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
+# The test run spreads over both cores; PYTEST_ARGS="-n 0" runs it in one process.
+PYTEST_WORKERS ?= 2
+LINT_PATHS := conformance mockserver engineserver bench tests
 
-.PHONY: install lint typecheck test conformance conformance-quick mock clean
+.PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench clean
 
+# dapr and durabletask install side by side (pip check is clean) but are never imported
+# into one process: the tests that need either run it in a subprocess.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,engine,dapr]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check conformance mockserver tests
-	$(BIN)/ruff format --check conformance mockserver tests
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/dapr-workflow-engine --port 0 -- $(BIN)/dapr-workflow-conformance --quick --target {target}
 
 # Run the conformance suite against TARGET, or against the bundled mock on a free port.
 conformance: $(STAMP)
@@ -33,9 +40,23 @@ conformance: $(STAMP)
 conformance-quick: $(STAMP)
 	$(BIN)/dapr-workflow-conformance --quick $(if $(TARGET),--target $(TARGET)) $(PYTEST_ARGS)
 
+# The full suite against the durabletask-backed engine target on a free port.
+conformance-engine: $(STAMP)
+	$(BIN)/dapr-workflow-engine --port 0 -- $(BIN)/dapr-workflow-conformance --target {target} $(PYTEST_ARGS)
+
 # Serve the mock on 127.0.0.1:3500 in the foreground (Ctrl-C stops it).
 mock: $(STAMP)
 	$(BIN)/dapr-workflow-mock --host 127.0.0.1 --port 3500
+
+# Serve the durabletask-backed engine target on 127.0.0.1:3500 in the foreground.
+engine: $(STAMP)
+	$(BIN)/dapr-workflow-engine --host 127.0.0.1 --port 3500
+
+# Benchmarks need wrk (Debian: apt-get install wrk); results land in bench/README.md and bench/results/.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk (Debian/Ubuntu) or brew install wrk"; exit 1; }
+	$(BIN)/python -m pip install --quiet -e '.[test,engine,dapr,bench]'
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
