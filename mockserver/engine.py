@@ -14,20 +14,22 @@ Rules:
 - While SUSPENDED nothing progresses: events stay buffered, a fired timer or a finished child
   is held on the waiting task, and all of it takes effect on resume.
 - Terminate and purge reach the children the instance started (recursively).
+- Durable state (optional): with a :class:`Store`, every settle that changed something ends by
+  handing the store one :class:`Batch` (the changed instances, the work scheduled and fired); a
+  :class:`Snapshot` the store loads brings it all back (:meth:`Engine.restore`).
 
 Pure: no I/O, no aiohttp.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from conformance import contract
 from conformance.lifecycle import Operation, Status
@@ -132,6 +134,57 @@ class Due:
 
 
 @dataclass(frozen=True, slots=True)
+class Batch:
+    """Everything changed since the last commit, for a :class:`Store` to commit at once."""
+
+    reset: bool
+    """Every instance and everything scheduled was forgotten first."""
+    instances: Mapping[str, Instance | None]
+    """The changed instances by ID; None for one that is gone."""
+    scheduled: Sequence[tuple[int, Due]]
+    """New work, with its due time, in the order it was scheduled."""
+    fired: Sequence[Due]
+    """Work scheduled in an earlier batch (or restored) that has now run."""
+    last_execution: int
+    now_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a :class:`Store` kept: enough to rebuild an engine after a restart."""
+
+    instances: Sequence[Instance]
+    dues: Sequence[tuple[int, Due]]
+    """Scheduled work not yet run, with due times, in the order it was scheduled."""
+    last_execution: int
+    now_us: int | None
+    """The clock reading at the last commit (None when nothing was ever committed)."""
+
+
+class Store(Protocol):
+    """Where an engine's state is kept (see ``mockserver.store``)."""
+
+    def commit(self, batch: Batch) -> None:
+        """Make ``batch`` durable before returning (raise and keep nothing on failure)."""
+        ...
+
+
+@dataclass(slots=True)
+class _Journal:
+    """What changed since the last commit (only kept when the engine has a store)."""
+
+    changed: set[str] = field(default_factory=set)
+    scheduled: dict[int, tuple[int, Due]] = field(default_factory=dict)
+    """New work keyed by ``id(due)``: work that runs before the commit is never written."""
+    fired: list[Due] = field(default_factory=list)
+    reset: bool = False
+    clock_moved: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.scheduled or self.fired or self.reset or self.clock_moved)
+
+
+@dataclass(frozen=True, slots=True)
 class InstanceView:
     """A read-only snapshot of an instance, as GET and the control API show it."""
 
@@ -225,6 +278,7 @@ class Engine:
         start_delay: float = 0.0,
         transition_delay: float = 0.0,
         workflows: Mapping[str, Workflow] = WORKFLOWS,
+        store: Store | None = None,
     ) -> None:
         if start_delay < 0 or transition_delay < 0:
             raise ValueError("start_delay and transition_delay must not be negative")
@@ -239,7 +293,9 @@ class Engine:
         self._executions: dict[str, Execution] = {}
         self._heap: TimerHeap[Due] = TimerHeap()
         self._woken: deque[str] = deque()
-        self._execution_ids = itertools.count(1)
+        self._last_execution = 0
+        self._store = store
+        self._journal = _Journal() if store is not None else None
 
     # --- the seven operations ----------------------------------------------------------------
 
@@ -283,6 +339,9 @@ class Engine:
         self._executions.clear()
         self._heap.clear()
         self._woken.clear()
+        if self._journal is not None:
+            self._journal = _Journal(reset=True)
+            self._commit()
 
     def advance(self, seconds: float) -> int:
         """Move a manual clock forward and fire what fell due; returns how much work ran."""
@@ -296,6 +355,8 @@ class Engine:
         if seconds < 0:
             raise ControlError("MOCK_BAD_REQUEST", 400, f"cannot advance by {seconds} seconds")
         self.clock.advance(seconds)
+        if self._journal is not None:
+            self._journal.clock_moved = True
         return self.settle()
 
     def instances(self) -> list[InstanceView]:
@@ -320,6 +381,32 @@ class Engine:
         """Drop every live workflow generator, as a restart would; they come back by replay."""
         self._executions.clear()
 
+    # --- durable state -----------------------------------------------------------------------
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Take back what a store kept; workflows come back by replay when they next move."""
+        for instance in snapshot.instances:
+            self._instances[instance.instance_id] = instance
+        for due_us, due in snapshot.dues:
+            self._heap.push(due_us, due)
+        self._last_execution = max(self._last_execution, snapshot.last_execution)
+
+    def _commit(self) -> None:
+        """Hand the store everything changed since the last commit."""
+        journal = self._journal
+        assert journal is not None and self._store is not None
+        self._store.commit(
+            Batch(
+                reset=journal.reset,
+                instances={key: self._instances.get(key) for key in journal.changed},
+                scheduled=list(journal.scheduled.values()),
+                fired=journal.fired,
+                last_execution=self._last_execution,
+                now_us=self.clock.now_us(),
+            )
+        )
+        self._journal = _Journal()
+
     # --- scheduling --------------------------------------------------------------------------
 
     def next_due_us(self) -> int | None:
@@ -337,14 +424,20 @@ class Engine:
                 continue
             due = self._heap.pop_due(self.clock.now_us())
             if due is None:
+                if self._journal:
+                    self._commit()
                 return fired
             fired += 1
+            if self._journal is not None and self._journal.scheduled.pop(id(due), None) is None:
+                self._journal.fired.append(due)
             self._fire(due)
 
     def _after(self, delay_us: int, due: Due) -> None:
         self._at(self.clock.now_us() + delay_us, due)
 
     def _at(self, due_us: int, due: Due) -> None:
+        if self._journal is not None:
+            self._journal.scheduled[id(due)] = (due_us, due)
         if self._heap.push(due_us, due) and self.on_schedule is not None:
             self.on_schedule()
 
@@ -424,6 +517,7 @@ class Engine:
             if self._lifecycle.is_active(instance.status):
                 assert event_name is not None and payload is not None
                 instance.events.setdefault(event_name, deque()).append(payload)
+                self._changed(instance)
                 self._wake(instance)
             return
         if outcome.next is Status.TERMINATED:
@@ -454,7 +548,7 @@ class Engine:
         instance = Instance(
             instance_id=instance_id,
             workflow_name=workflow_name,
-            execution=next(self._execution_ids),
+            execution=self._next_execution(),
             status=Status.PENDING,
             input=input_text,
             last_updated_us=previous.last_updated_us if previous else 0,
@@ -485,6 +579,7 @@ class Engine:
         if waiting is None or waiting.kind != "timer" or waiting.index != index:
             return
         waiting.result = TaskResult("timer", at_us=self.clock.now_us())
+        self._changed(instance)
         self._wake(instance)
 
     def _terminate(self, instance: Instance) -> None:
@@ -500,6 +595,7 @@ class Engine:
                 self._purge(child)
         del self._instances[instance.instance_id]
         self._executions.pop(instance.instance_id, None)
+        self._changed(instance)
 
     def _children(self, instance: Instance) -> Iterator[Instance]:
         for child_id, execution in instance.children:
@@ -551,6 +647,7 @@ class Engine:
             waiting.result = TaskResult(
                 "child", at_us=now, failure=f"child workflow '{child.instance_id}' was terminated"
             )
+        self._changed(parent)
         self._wake(parent)
 
     def _forceable(self, instance_id: str) -> Instance:
@@ -692,7 +789,7 @@ class Engine:
     def _continue_as_new(self, instance: Instance, new_input: str | None) -> None:
         """Start the next generation: same ID, fresh history, RUNNING while it waits to run."""
         self._executions.pop(instance.instance_id, None)
-        instance.execution = next(self._execution_ids)
+        instance.execution = self._next_execution()
         instance.input = new_input
         instance.history = []
         instance.waiting = None
@@ -708,6 +805,17 @@ class Engine:
     def _touch(self, instance: Instance) -> None:
         """Record a change: lastUpdatedAt moves strictly forward, even on a frozen clock."""
         instance.last_updated_us = max(self.clock.now_us(), instance.last_updated_us + 1)
+        if self._journal is not None:
+            self._journal.changed.add(instance.instance_id)
+
+    def _changed(self, instance: Instance) -> None:
+        """Record a change GET does not show (lastUpdatedAt stays)."""
+        if self._journal is not None:
+            self._journal.changed.add(instance.instance_id)
+
+    def _next_execution(self) -> int:
+        self._last_execution += 1
+        return self._last_execution
 
     def _view(self, instance: Instance) -> InstanceView:
         return InstanceView(
