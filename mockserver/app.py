@@ -12,16 +12,19 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from conformance.workflows import WORKFLOWS, Workflow
-from mockserver import control, handlers
+from mockserver import control
+from mockserver.auth import token_middleware
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
 from mockserver.engine import Engine
 from mockserver.errors import dapr_errors
+from mockserver.guard import GUARD, Guard, dispatch
 from mockserver.handlers import APP_ID, ENGINE
+from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
 from mockserver.validation import ResponseValidator, validation_middleware
 
 ClockMode = Literal["real", "manual"]
 DEFAULT_APP_ID = "dapr-workflow-mock"
-MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES
 """daprd's default ``--max-body-size`` (4 MiB); a larger body is 400 ``ERR_BODY_READ``."""
 
 VALIDATION_FAILURES = web.AppKey("validation_failures", list[str])
@@ -39,6 +42,10 @@ class MockOptions(TypedDict, total=False):
     validate_responses: bool
     app_id: str
     workflows: Mapping[str, Workflow]
+    api_token: str | None
+    max_body_size: int
+    read_buffer_size: int
+    max_instances: int | None
 
 
 def create_app(
@@ -49,6 +56,10 @@ def create_app(
     validate_responses: bool = False,
     app_id: str = DEFAULT_APP_ID,
     workflows: Mapping[str, Workflow] = WORKFLOWS,
+    api_token: str | None = None,
+    max_body_size: int = MAX_BODY_BYTES,
+    read_buffer_size: int = DEFAULT_READ_BUFFER_BYTES,
+    max_instances: int | None = None,
 ) -> web.Application:
     """A mock daprd.
 
@@ -58,6 +69,10 @@ def create_app(
     effect shows. ``validate_responses``: check every workflow answer against ``openapi.yaml``
     and raise on a mismatch (for tests). ``app_id``: the ``id`` in ``GET /v1.0/metadata``.
     ``workflows``: the workflows by name (default: the six conformance workflows).
+    ``api_token``: require daprd's ``dapr-api-token`` header (``mockserver.auth``).
+    ``max_body_size``: daprd's ``--max-body-size`` in bytes (0: no limit). ``read_buffer_size``:
+    daprd's ``--read-buffer-size``, which bounds the request line and headers
+    (``mockserver.limits``). ``max_instances``: refuse starts beyond this many stored instances.
     """
     engine = Engine(
         clock=_make_clock(clock),
@@ -65,16 +80,29 @@ def create_app(
         transition_delay=transition_delay,
         workflows=workflows,
     )
+    if (
+        max_body_size < 0
+        or read_buffer_size <= 0
+        or (max_instances is not None and max_instances < 1)
+    ):
+        raise ValueError("max_body_size >= 0, read_buffer_size > 0 and max_instances >= 1 please")
     failures: list[str] = []
     middlewares: list[Middleware] = [dapr_errors]
     if validate_responses:
         middlewares.insert(0, validation_middleware(ResponseValidator(), failures))
-    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
+    if api_token is not None:
+        middlewares.insert(0, token_middleware(api_token))
+    app = web.Application(
+        middlewares=middlewares,
+        client_max_size=max_body_size,
+        handler_args=header_limits(read_buffer_size),
+    )
+    app[GUARD] = Guard(max_body_bytes=max_body_size, max_instances=max_instances)
     app[ENGINE] = engine
     app[APP_ID] = app_id
     app[VALIDATION_FAILURES] = failures
     control.add_routes(app)
-    app.router.add_route("*", r"/{tail:[\s\S]*}", handlers.dapr)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch)
     app.cleanup_ctx.append(_run_scheduler)
     return app
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -14,9 +16,17 @@ from aiohttp import web
 
 from mockserver import __version__
 from mockserver.app import create_app
+from mockserver.auth import TOKEN_ENV
+from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, parse_quantity
 
 READY_LINE = "dapr-workflow-mock listening on http://{host}:{port}"
 """Printed once on stdout when the mock accepts connections (the suite's CLI waits for it)."""
+EXPOSED_WARNING = (
+    "WARNING: dapr-workflow-mock is listening on {host}, beyond this machine's loopback. "
+    "The mock has no protection besides --api-token: anyone who can reach it can start, "
+    "change and delete workflow instances and use the control API under /_mock."
+)
+log = logging.getLogger("mockserver")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +62,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--app-id", default="dapr-workflow-mock", help="the id GET /v1.0/metadata reports"
     )
     parser.add_argument(
+        "--api-token",
+        default=os.environ.get(TOKEN_ENV) or None,
+        help=f"require this dapr-api-token header, as daprd does (default: ${TOKEN_ENV})",
+    )
+    parser.add_argument(
+        "--max-body-size",
+        type=_quantity,
+        default=DEFAULT_MAX_BODY_BYTES,
+        metavar="SIZE",
+        help="daprd's body limit, e.g. 4Mi, 10Mi, 1e6 or bytes; 0 for none (default 4Mi)",
+    )
+    parser.add_argument(
+        "--read-buffer-size",
+        type=_quantity,
+        default=DEFAULT_READ_BUFFER_BYTES,
+        metavar="SIZE",
+        help="daprd's header buffer: lines over SIZE + 4Ki are refused (default 4Ki)",
+    )
+    parser.add_argument(
+        "--max-instances",
+        type=_positive,
+        metavar="N",
+        help="refuse starts (500 ERR_START_WORKFLOW) while N instances are stored",
+    )
+    parser.add_argument(
         "--validate-responses",
         action="store_true",
         help="check every answer against openapi.yaml (a mismatch is logged and answered 500)",
@@ -61,6 +96,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _quantity(text: str) -> int:
+    try:
+        return parse_quantity(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning for a bind address beyond loopback; None for a loopback one."""
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name other than localhost may resolve anywhere
+    return EXPOSED_WARNING.format(host=host or "every interface")
 
 
 def _seconds(text: str) -> float:
@@ -89,7 +150,14 @@ async def _serve(args: argparse.Namespace) -> None:
         transition_delay=args.transition_delay,
         validate_responses=args.validate_responses,
         app_id=args.app_id,
+        api_token=args.api_token,
+        max_body_size=args.max_body_size,
+        read_buffer_size=args.read_buffer_size,
+        max_instances=args.max_instances,
     )
+    warning = exposure_warning(args.host)
+    if warning is not None:
+        log.warning(warning)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:

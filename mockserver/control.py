@@ -10,6 +10,11 @@ Routes (JSON in, JSON out; errors are ``{"errorCode", "message"}`` with ``MOCK_*
   instance, now COMPLETED.
 - ``POST /_mock/instances/{instanceID}/fail`` ``{"message": str, "errorType": str}`` (both
   optional) -> 200 the instance, now FAILED.
+- ``POST /_mock/faults`` a fault rule (see :mod:`mockserver.faults`) -> 201 the rule with its
+  ``id``; 400 ``MOCK_BAD_REQUEST`` for a rule the mock cannot use.
+- ``GET /_mock/faults`` -> 200 ``{"faults": [rule, ...]}`` (with ``fired`` counts).
+- ``DELETE /_mock/faults`` -> 200 ``{}``: no more faults (``/_mock/reset`` does this too).
+- ``DELETE /_mock/faults/{id}`` -> 200 ``{}``; 404 ``MOCK_FAULT_NOT_FOUND``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from mockserver.api_errors import ControlError
 from mockserver.bodies import result_response, workflow_state
 from mockserver.clock import format_rfc3339
 from mockserver.engine import FORCED_FAILURE_TYPE, Engine, InstanceView
+from mockserver.faults import InvalidRule
+from mockserver.guard import GUARD
 from mockserver.handlers import ENGINE
 from mockserver.orchestrator import to_json_text
 
@@ -37,10 +44,41 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{PREFIX}/instances", _instances)
     app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/complete", _complete)
     app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/fail", _fail)
+    app.router.add_post(f"{PREFIX}/faults", _add_fault)
+    app.router.add_get(f"{PREFIX}/faults", _list_faults)
+    app.router.add_delete(f"{PREFIX}/faults", _clear_faults)
+    app.router.add_delete(f"{PREFIX}/faults/{{id}}", _remove_fault)
 
 
 async def _reset(request: web.Request) -> web.Response:
     request.app[ENGINE].reset()
+    request.app[GUARD].faults.clear()
+    return result_response(200, {})
+
+
+async def _add_fault(request: web.Request) -> web.Response:
+    payload = await _payload(request)
+    try:
+        rule = request.app[GUARD].faults.add(payload)
+    except InvalidRule as error:
+        raise ControlError("MOCK_BAD_REQUEST", 400, str(error)) from None
+    return result_response(201, rule.describe())
+
+
+async def _list_faults(request: web.Request) -> web.Response:
+    rules = request.app[GUARD].faults.rules()
+    return result_response(200, {"faults": [rule.describe() for rule in rules]})
+
+
+async def _clear_faults(request: web.Request) -> web.Response:
+    request.app[GUARD].faults.clear()
+    return result_response(200, {})
+
+
+async def _remove_fault(request: web.Request) -> web.Response:
+    text = request.match_info["id"]
+    if not (text.isascii() and text.isdigit()) or not request.app[GUARD].faults.remove(int(text)):
+        raise ControlError("MOCK_FAULT_NOT_FOUND", 404, f"no fault rule with id {text!r}")
     return result_response(200, {})
 
 
@@ -105,7 +143,10 @@ def _clock_body(engine: Engine) -> dict[str, Any]:
 
 
 async def _payload(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ControlError("MOCK_BAD_REQUEST", 413, "the body is over --max-body-size") from None
     if not raw.strip():
         return {}
     try:
