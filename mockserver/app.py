@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Literal, TypedDict
 
@@ -15,11 +16,12 @@ from conformance.workflows import WORKFLOWS, Workflow
 from mockserver import control
 from mockserver.auth import token_middleware
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
-from mockserver.engine import Engine
+from mockserver.engine import Engine, Snapshot
 from mockserver.errors import dapr_errors
 from mockserver.guard import GUARD, Guard, dispatch
 from mockserver.handlers import APP_ID, ENGINE
 from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
+from mockserver.store import SqliteStore, Synchronous
 from mockserver.validation import ResponseValidator, validation_middleware
 
 ClockMode = Literal["real", "manual"]
@@ -29,6 +31,9 @@ MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES
 
 VALIDATION_FAILURES = web.AppKey("validation_failures", list[str])
 """Every response that broke ``openapi.yaml`` (only with ``validate_responses``)."""
+
+STORE = web.AppKey("store", SqliteStore)
+"""The SQLite store (only with ``store``); closed when the app shuts down."""
 
 log = logging.getLogger("mockserver")
 
@@ -46,6 +51,8 @@ class MockOptions(TypedDict, total=False):
     max_body_size: int
     read_buffer_size: int
     max_instances: int | None
+    store: str | os.PathLike[str] | None
+    store_sync: Synchronous
 
 
 def create_app(
@@ -60,6 +67,8 @@ def create_app(
     max_body_size: int = MAX_BODY_BYTES,
     read_buffer_size: int = DEFAULT_READ_BUFFER_BYTES,
     max_instances: int | None = None,
+    store: str | os.PathLike[str] | None = None,
+    store_sync: Synchronous = "normal",
 ) -> web.Application:
     """A mock daprd.
 
@@ -73,13 +82,21 @@ def create_app(
     ``max_body_size``: daprd's ``--max-body-size`` in bytes (0: no limit). ``read_buffer_size``:
     daprd's ``--read-buffer-size``, which bounds the request line and headers
     (``mockserver.limits``). ``max_instances``: refuse starts beyond this many stored instances.
+    ``store``: a SQLite file that keeps every instance across restarts (created if missing;
+    ``mockserver.store``), with ``store_sync`` ``"normal"`` (survives kill -9) or ``"full"``
+    (also survives power loss). Without it state lives in memory only.
     """
+    sqlite_store = None if store is None else SqliteStore(store, synchronous=store_sync)
+    snapshot = None if sqlite_store is None else sqlite_store.load()
     engine = Engine(
-        clock=_make_clock(clock),
+        clock=_make_clock(clock, snapshot),
         start_delay=start_delay,
         transition_delay=transition_delay,
         workflows=workflows,
+        store=sqlite_store,
     )
+    if snapshot is not None:
+        engine.restore(snapshot)
     if (
         max_body_size < 0
         or read_buffer_size <= 0
@@ -104,14 +121,19 @@ def create_app(
     control.add_routes(app)
     app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch)
     app.cleanup_ctx.append(_run_scheduler)
+    if sqlite_store is not None:
+        app[STORE] = sqlite_store
+        # After the scheduler (cleanup_ctx runs first), so nothing commits after the close.
+        app.on_cleanup.append(_close_store)
     return app
 
 
-def _make_clock(clock: ClockMode | Clock) -> Clock:
+def _make_clock(clock: ClockMode | Clock, snapshot: Snapshot | None = None) -> Clock:
     if clock == "real":
         return RealClock()
     if clock == "manual":
-        return ManualClock()
+        # A manual clock goes on from the reading the store kept.
+        return ManualClock(None if snapshot is None else snapshot.now_us)
     if isinstance(clock, str):
         raise ValueError(f"unknown clock {clock!r}; use 'real', 'manual' or a Clock")
     return clock
@@ -130,6 +152,10 @@ async def _run_scheduler(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _close_store(app: web.Application) -> None:
+    app[STORE].close()
 
 
 def _settle_logged(engine: Engine) -> Callable[[], int]:

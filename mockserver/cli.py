@@ -62,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--app-id", default="dapr-workflow-mock", help="the id GET /v1.0/metadata reports"
     )
     parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="keep every instance in this SQLite file across restarts (default: in memory)",
+    )
+    parser.add_argument(
+        "--store-sync",
+        choices=("normal", "full"),
+        default="normal",
+        help="'normal': every answer survives kill -9; 'full': also power loss (slower)",
+    )
+    parser.add_argument(
         "--api-token",
         default=os.environ.get(TOKEN_ENV) or None,
         help=f"require this dapr-api-token header, as daprd does (default: ${TOKEN_ENV})",
@@ -154,6 +165,8 @@ async def _serve(args: argparse.Namespace) -> None:
         max_body_size=args.max_body_size,
         read_buffer_size=args.read_buffer_size,
         max_instances=args.max_instances,
+        store=args.store,
+        store_sync=args.store_sync,
     )
     warning = exposure_warning(args.host)
     if warning is not None:

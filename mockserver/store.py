@@ -1,0 +1,285 @@
+"""Durable state in SQLite: a row per instance and per scheduled thing, a transaction per batch.
+
+Rules:
+- All of the mock's SQL lives here. The engine hands over a :class:`~mockserver.engine.Batch`
+  after every settle that changed something; :meth:`SqliteStore.commit` writes it in one
+  transaction (upserts of the changed instances, deletes of the gone ones, inserts of new
+  scheduled work, deletes of work that ran) and returns only once SQLite has committed it, so an
+  answer the mock sends describes committed state.
+- WAL journal. ``synchronous=NORMAL`` (the default): in WAL mode a commit has reached the
+  operating system when COMMIT returns, so it survives the process being killed (``kill -9``);
+  only an OS crash or power loss can drop the latest commits, and never corrupts the file.
+  ``synchronous=FULL`` also fsyncs every commit (milliseconds each) for power-loss durability.
+- The file is locked for one mock at a time (``locking_mode=EXCLUSIVE``); the operating system
+  releases the lock when the process dies.
+- Records are JSON (ASCII) of the engine's plain data. Scheduled work is recognised by the
+  identity of its ``Due`` object: the engine hands back the same object when the work has run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import deque
+from typing import Any, Literal
+
+from conformance.lifecycle import Operation, Status
+from mockserver.engine import Batch, Due, Failure, Instance, Snapshot, Waiting
+from mockserver.orchestrator import TaskResult
+
+Synchronous = Literal["normal", "full"]
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dues (
+    seq INTEGER PRIMARY KEY, due_us INTEGER NOT NULL, record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+class StoreError(RuntimeError):
+    """The store file cannot be used (locked by another mock, not a store, a newer format)."""
+
+
+class SqliteStore:
+    """The engine's state in one SQLite file."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, synchronous: Synchronous = "normal"
+    ) -> None:
+        self.path = os.fspath(path)
+        if synchronous not in ("normal", "full"):
+            raise ValueError(f"synchronous must be 'normal' or 'full', not {synchronous!r}")
+        # One event loop uses the connection, but not always the thread that opened it.
+        self._db: sqlite3.Connection | None = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=0
+        )
+        self._rows: dict[int, tuple[int, Due]] = {}
+        """Stored scheduled work by ``id(due)``: its row, and the object (kept alive)."""
+        try:
+            self._open(self._db, synchronous)
+        except sqlite3.Error as error:
+            self.close()
+            raise StoreError(f"cannot use {self.path!r} as the mock's store: {error}") from None
+        except StoreError:
+            self.close()
+            raise
+
+    @staticmethod
+    def _open(db: sqlite3.Connection, synchronous: Synchronous) -> None:
+        db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"SQLite refused WAL mode (journal_mode is {mode})")
+        db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"the store has format {version}; this mock knows {SCHEMA_VERSION}")
+        # The first write takes the exclusive lock (and fails at once if another mock has it).
+        db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreError(f"the store {self.path!r} is closed")
+        return self._db
+
+    def load(self) -> Snapshot:
+        """Everything committed: instances, scheduled work (in order), counters, clock."""
+        db = self._conn
+        instances = [
+            decode_instance(record) for (record,) in db.execute("SELECT record FROM instances")
+        ]
+        dues: list[tuple[int, Due]] = []
+        self._rows.clear()
+        for seq, due_us, record in db.execute("SELECT seq, due_us, record FROM dues ORDER BY seq"):
+            due = decode_due(record)
+            self._rows[id(due)] = (seq, due)
+            dues.append((due_us, due))
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        return Snapshot(
+            instances=instances,
+            dues=dues,
+            last_execution=int(meta.get("last_execution", 0)),
+            now_us=meta.get("now_us"),
+        )
+
+    def commit(self, batch: Batch) -> None:
+        """Write ``batch`` in one transaction; on failure nothing of it is kept."""
+        db = self._conn
+        inserted: list[tuple[int, Due]] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if batch.reset:
+                db.execute("DELETE FROM instances")
+                db.execute("DELETE FROM dues")
+            gone = [(key,) for key, instance in batch.instances.items() if instance is None]
+            if gone:
+                db.executemany("DELETE FROM instances WHERE id = ?", gone)
+            db.executemany(
+                "INSERT OR REPLACE INTO instances (id, record) VALUES (?, ?)",
+                [
+                    (key, encode_instance(instance))
+                    for key, instance in batch.instances.items()
+                    if instance is not None
+                ],
+            )
+            ran = [(self._rows[id(due)][0],) for due in batch.fired if id(due) in self._rows]
+            if ran:
+                db.executemany("DELETE FROM dues WHERE seq = ?", ran)
+            for due_us, due in batch.scheduled:
+                cursor = db.execute(
+                    "INSERT INTO dues (due_us, record) VALUES (?, ?)", (due_us, encode_due(due))
+                )
+                assert cursor.lastrowid is not None
+                inserted.append((cursor.lastrowid, due))
+            db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [("last_execution", batch.last_execution), ("now_us", batch.now_us)],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        if batch.reset:
+            self._rows.clear()
+        for due in batch.fired:
+            self._rows.pop(id(due), None)
+        for seq, due in inserted:
+            self._rows[id(due)] = (seq, due)
+
+    def close(self) -> None:
+        """Close the file (SQLite checkpoints the WAL into it); closing twice is fine."""
+        if self._db is not None:
+            db, self._db = self._db, None
+            db.close()
+        self._rows.clear()
+
+
+# --- records: the engine's plain data as JSON --------------------------------------------------
+
+
+def _dumps(value: Any) -> str:
+    # ASCII, so IDs and payloads with any code point (lone surrogates included) round-trip.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def encode_instance(instance: Instance) -> str:
+    return _dumps(
+        {
+            "id": instance.instance_id,
+            "workflow": instance.workflow_name,
+            "execution": instance.execution,
+            "status": instance.status.value,
+            "input": instance.input,
+            "lastUpdated": instance.last_updated_us,
+            "created": instance.created_us,
+            "ready": instance.ready,
+            "begun": instance.begun,
+            "customStatus": instance.custom_status,
+            "output": instance.output,
+            "failure": (
+                None
+                if instance.failure is None
+                else [instance.failure.error_type, instance.failure.message]
+            ),
+            "history": [_encode_result(result) for result in instance.history],
+            "waiting": _encode_waiting(instance.waiting),
+            "events": [[name, list(queue)] for name, queue in instance.events.items()],
+            "parent": None if instance.parent is None else list(instance.parent),
+            "children": [list(child) for child in instance.children],
+        }
+    )
+
+
+def decode_instance(text: str) -> Instance:
+    raw = json.loads(text)
+    failure = raw["failure"]
+    parent = raw["parent"]
+    return Instance(
+        instance_id=raw["id"],
+        workflow_name=raw["workflow"],
+        execution=raw["execution"],
+        status=Status(raw["status"]),
+        input=raw["input"],
+        last_updated_us=raw["lastUpdated"],
+        created_us=raw["created"],
+        ready=raw["ready"],
+        begun=raw["begun"],
+        custom_status=raw["customStatus"],
+        output=raw["output"],
+        failure=None if failure is None else Failure(failure[0], failure[1]),
+        history=[_decode_result(result) for result in raw["history"]],
+        waiting=_decode_waiting(raw["waiting"]),
+        events={name: deque(queue) for name, queue in raw["events"]},
+        parent=None if parent is None else (parent[0], parent[1]),
+        children=[(child_id, execution) for child_id, execution in raw["children"]],
+    )
+
+
+def encode_due(due: Due) -> str:
+    return _dumps(
+        {
+            "kind": due.kind,
+            "id": due.instance_id,
+            "execution": due.execution,
+            "index": due.index,
+            "operation": None if due.operation is None else due.operation.value,
+            "event": due.event_name,
+            "payload": due.payload,
+        }
+    )
+
+
+def decode_due(text: str) -> Due:
+    raw = json.loads(text)
+    return Due(
+        kind=raw["kind"],
+        instance_id=raw["id"],
+        execution=raw["execution"],
+        index=raw["index"],
+        operation=None if raw["operation"] is None else Operation(raw["operation"]),
+        event_name=raw["event"],
+        payload=raw["payload"],
+    )
+
+
+def _encode_result(result: TaskResult) -> list[Any]:
+    return [result.kind, result.at_us, result.payload, result.failure]
+
+
+def _decode_result(raw: list[Any]) -> TaskResult:
+    kind, at_us, payload, failure = raw
+    return TaskResult(kind, at_us=at_us, payload=payload, failure=failure)
+
+
+def _encode_waiting(waiting: Waiting | None) -> dict[str, Any] | None:
+    if waiting is None:
+        return None
+    return {
+        "kind": waiting.kind,
+        "index": waiting.index,
+        "name": waiting.name,
+        "due": waiting.due_us,
+        "child": waiting.child_id,
+        "childExecution": waiting.child_execution,
+        "result": None if waiting.result is None else _encode_result(waiting.result),
+    }
+
+
+def _decode_waiting(raw: dict[str, Any] | None) -> Waiting | None:
+    if raw is None:
+        return None
+    return Waiting(
+        raw["kind"],
+        raw["index"],
+        name=raw["name"],
+        due_us=raw["due"],
+        child_id=raw["child"],
+        child_execution=raw["childExecution"],
+        result=None if raw["result"] is None else _decode_result(raw["result"]),
+    )
