@@ -43,8 +43,7 @@ from durabletask.serialization import DataConverter
 from conformance.contract import lifecycle
 from conformance.lifecycle import Operation, Outcome, Status
 from mockserver.api_errors import DaprError
-from mockserver.engine import InstanceView, instance_id_problem
-from mockserver.engine import _error_for as error_for  # daprd's message for a table answer
+from mockserver.engine import InstanceView, error_for, instance_id_problem
 
 T = TypeVar("T")
 
