@@ -1,0 +1,328 @@
+"""Races give only legal states: thousands of concurrent commands on a few instances of one mock.
+
+The run goes in rounds. Each round sends a random batch of start, get, terminate, raiseEvent,
+pause, resume and purge requests (fixed seed) on the same few instance IDs all at once, then
+reads every instance. An instance that began the round in status ``s`` may, while the round
+runs, be in any status reachable from ``s`` through the round's operations on it (every answer
+the lifecycle table accepts, in any order) and the lifecycle's own autonomous moves. Every
+answer must be one the table gives for some such status, a GET must report one of them, and the
+status read at the end of the round must be one of them. The mock validates its own answers
+against ``openapi.yaml`` and nothing may be logged as an error.
+
+On the manual clock, starts and commands take effect after a delay; clock advances are sent in
+the middle of the batch, and one at the end of the round applies everything still pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import random
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Unpack
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from conformance.contract import lifecycle
+from conformance.lifecycle import RUNTIME_STATUSES, Operation, Status
+from mockserver.app import VALIDATION_FAILURES, MockOptions, create_app
+from tests.mock.support import Dapr, Reply
+from tests.reliability.server_log import ServerErrors, capturing_server_errors
+
+SEED = 20261127
+INSTANCES = ("race-0", "race-1", "race-2", "race-3")
+ROUNDS = 60
+BATCH = 40
+"""Requests sent at once per round: ``ROUNDS * BATCH`` operations in all (plus the reads)."""
+
+WORKFLOW_INPUTS = {
+    "EchoWorkflow": '{"echo": 1}',
+    "EventWorkflow": "",
+    "TimerWorkflow": "0.002",
+    "FailWorkflow": '"raced"',
+    "ParentWorkflow": '"parent"',
+}
+"""What the rounds start: every conformance workflow but ContinueAsNew (same statuses as Echo);
+ParentWorkflow brings a child whose terminate and purge follow its parent's."""
+
+OPERATION_WEIGHTS = {
+    Operation.START: 4,
+    Operation.GET: 3,
+    Operation.TERMINATE: 2,
+    Operation.RAISE_EVENT: 2,
+    Operation.PAUSE: 2,
+    Operation.RESUME: 2,
+    Operation.PURGE: 2,
+}
+
+SETTLE_SECONDS = 60.0
+"""The advance that ends a manual-clock round: far past every delay, so nothing stays pending."""
+
+AiohttpClient = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One operation of a round on one instance."""
+
+    operation: Operation
+    instance_id: str
+    workflow: str = ""
+    event: str = ""
+
+    def describe(self) -> str:
+        extra = self.workflow or self.event
+        return f"{self.operation} {self.instance_id}" + (f" ({extra})" if extra else "")
+
+
+def possible_statuses(start: Status, operations: set[Operation]) -> frozenset[Status]:
+    """Every status an instance in ``start`` may pass through while ``operations`` run on it in
+    any order and any number of times, with the lifecycle's autonomous moves in between."""
+    table = lifecycle()
+    reached = {start}
+    frontier = [start]
+    while frontier:
+        status = frontier.pop()
+        following = set(table.may_become(status))
+        for operation in operations:
+            cell = table.cell(status, operation)
+            following.update(outcome.status_after(status) for outcome in cell.accepted)
+        for new in following - reached:
+            reached.add(new)
+            frontier.append(new)
+    return frozenset(reached)
+
+
+def answer_problem(request: Request, reply: Reply, possible: frozenset[Status]) -> str | None:
+    """Why ``reply`` is an answer no status in ``possible`` allows, or None if one does."""
+    if reply.status >= 400 and (
+        not isinstance(reply.body, dict) or set(reply.body) != {"errorCode", "message"}
+    ):
+        return f"the error body is not {{errorCode, message}}: {reply.body!r}"
+    if not any(answer_fits(request, reply, status) for status in possible):
+        return f"{reply.status} {reply.body!r} fits none of {sorted(possible)}"
+    return None
+
+
+def answer_fits(request: Request, reply: Reply, status: Status) -> bool:
+    """Whether the lifecycle table gives ``reply`` to ``request`` in ``status`` (a GET must
+    also report that status)."""
+    error = reply.error if reply.status >= 400 else None
+    if lifecycle().cell(status, request.operation).match(reply.status, error) is None:
+        return False
+    return (
+        request.operation is not Operation.GET
+        or reply.status != 200
+        or (reply.body.get("runtimeStatus") == status)
+    )
+
+
+def linearizes(start: Status, answered: list[tuple[Request, Reply]], end: Status) -> bool:
+    """Whether some order of ``answered`` (each applied once, autonomous moves in between) gives
+    every answer from the status it met and leaves the instance in ``end``: the concurrent
+    requests behaved like the same requests one at a time."""
+    table = lifecycle()
+    # Requests with the same operation and answer are interchangeable: search over counts.
+    kinds = Counter(
+        (r.operation, reply.status, reply.error if reply.status >= 400 else None, _reported(reply))
+        for r, reply in answered
+    )
+    moves = list(kinds)
+    dead_ends: set[tuple[tuple[int, ...], Status]] = set()
+
+    def search(left: tuple[int, ...], status: Status) -> bool:
+        if (left, status) in dead_ends:
+            return False
+        for current in _may_become(status):
+            if not any(left) and current is end:
+                return True
+            for index, (operation, http, error, reported) in enumerate(moves):
+                if not left[index] or reported not in (None, current):
+                    continue
+                outcome = table.cell(current, operation).match(http, error)
+                if outcome is None:
+                    continue
+                fewer = (*left[:index], left[index] - 1, *left[index + 1 :])
+                if search(fewer, outcome.status_after(current)):
+                    return True
+        dead_ends.add((left, status))
+        return False
+
+    return search(tuple(kinds.values()), start)
+
+
+@functools.cache
+def _may_become(status: Status) -> frozenset[Status]:
+    return lifecycle().may_become(status)
+
+
+def _reported(reply: Reply) -> Status | None:
+    """The status a successful GET reported (None for every other answer)."""
+    if reply.status == 200 and isinstance(reply.body, dict) and "runtimeStatus" in reply.body:
+        return Status(reply.body["runtimeStatus"])
+    return None
+
+
+def random_round(rng: random.Random) -> list[Request]:
+    """A batch of requests on the shared instances."""
+    operations = list(OPERATION_WEIGHTS)
+    weights = list(OPERATION_WEIGHTS.values())
+    batch = []
+    for operation in rng.choices(operations, weights, k=BATCH):
+        instance_id = rng.choice(INSTANCES)
+        if operation is Operation.START:
+            batch.append(
+                Request(operation, instance_id, workflow=rng.choice(list(WORKFLOW_INPUTS)))
+            )
+        elif operation is Operation.RAISE_EVENT:
+            batch.append(Request(operation, instance_id, event=rng.choice(["go", "other"])))
+        else:
+            batch.append(Request(operation, instance_id))
+    return batch
+
+
+async def send(dapr: Dapr, request: Request) -> Reply:
+    """The HTTP request for one operation."""
+    match request.operation:
+        case Operation.START:
+            body = WORKFLOW_INPUTS[request.workflow]
+            return await dapr.start(request.workflow, request.instance_id, body)
+        case Operation.RAISE_EVENT:
+            return await dapr.raise_event(request.instance_id, request.event, '"payload"')
+        case Operation.GET:
+            return await dapr.get(request.instance_id)
+        case Operation.TERMINATE:
+            return await dapr.terminate(request.instance_id)
+        case Operation.PAUSE:
+            return await dapr.pause(request.instance_id)
+        case Operation.RESUME:
+            return await dapr.resume(request.instance_id)
+        case Operation.PURGE:
+            return await dapr.purge(request.instance_id)
+    raise AssertionError(f"no request for {request.operation}")
+
+
+async def observed_status(dapr: Dapr, instance_id: str) -> Status:
+    reply = await dapr.get(instance_id)
+    assert reply.status in (200, 404), f"GET {instance_id} answered {reply}"
+    return Status.ABSENT if reply.status == 404 else Status(reply.body["runtimeStatus"])
+
+
+@dataclass
+class Stress:
+    """Rounds of concurrent requests against one mock, checked against the lifecycle table."""
+
+    dapr: Dapr
+    rng: random.Random
+    advance_seconds: float = 0.0
+    """On a manual clock: the largest advance sent mid-round (0: a real clock, no advances)."""
+
+    async def run(self, rounds: int) -> int:
+        """Run ``rounds`` rounds; returns the number of operations sent."""
+        statuses = dict.fromkeys(INSTANCES, Status.ABSENT)
+        sent = 0
+        for number in range(rounds):
+            batch = random_round(self.rng)
+            possible = {
+                instance_id: possible_statuses(
+                    statuses[instance_id],
+                    {r.operation for r in batch if r.instance_id == instance_id},
+                )
+                for instance_id in INSTANCES
+            }
+            calls = list(self._calls(batch))
+            replies = await asyncio.gather(*(call for _, call in calls))
+            answered = [(r, reply) for (r, _), reply in zip(calls, replies, strict=True) if r]
+            for request, reply in answered:
+                problem = answer_problem(request, reply, possible[request.instance_id])
+                assert problem is None, (
+                    f"round {number}: {request.describe()} from "
+                    f"{statuses[request.instance_id]}: {problem}"
+                )
+            sent += len(answered)
+            if self.advance_seconds:
+                await self._advance(SETTLE_SECONDS)
+            for instance_id in INSTANCES:
+                start, end = statuses[instance_id], await observed_status(self.dapr, instance_id)
+                assert end in possible[instance_id], (
+                    f"round {number}: {instance_id} ended {end}, not one of "
+                    f"{sorted(possible[instance_id])}"
+                )
+                mine = [(r, reply) for r, reply in answered if r.instance_id == instance_id]
+                # Delayed effects land after their answers, so only immediate ones linearize.
+                assert self.advance_seconds or linearizes(start, mine, end), (
+                    f"round {number}: no order of these answers takes {instance_id} from "
+                    f"{start} to {end}:\n"
+                    + "\n".join(
+                        f"  {r.describe()}: {reply.status} {reply.body}" for r, reply in mine
+                    )
+                )
+                statuses[instance_id] = end
+        return sent
+
+    def _calls(self, batch: list[Request]) -> Iterator[tuple[Request | None, Awaitable[Reply]]]:
+        """The round's requests, with clock advances (request None) among them."""
+        for request in batch:
+            yield request, send(self.dapr, request)
+            if self.advance_seconds and self.rng.random() < 0.1:
+                yield None, self._advance(self.rng.uniform(0, self.advance_seconds))
+
+    async def _advance(self, seconds: float) -> Reply:
+        reply = await self.dapr.advance(round(seconds, 6))
+        assert reply.status == 200, reply
+        return reply
+
+
+@pytest.fixture
+def server_errors() -> Iterator[ServerErrors]:
+    with capturing_server_errors() as errors:
+        yield errors
+        errors.assert_none("the stress run")
+
+
+@pytest.fixture
+async def make_dapr(
+    aiohttp_client: AiohttpClient, server_errors: ServerErrors
+) -> AsyncIterator[Callable[..., Awaitable[Dapr]]]:
+    """A validating in-process mock; its answers must all fit the spec."""
+    apps = []
+
+    async def make(**options: Unpack[MockOptions]) -> Dapr:
+        app = create_app(validate_responses=True, **options)
+        apps.append(app)
+        return Dapr(await aiohttp_client(app))
+
+    yield make
+    for app in apps:
+        assert app[VALIDATION_FAILURES] == [], "the mock answered outside openapi.yaml"
+
+
+async def assert_every_instance_is_in_a_runtime_status(dapr: Dapr) -> None:
+    """The control API lists every instance (children too) with a status GET may report."""
+    reply = await dapr.call("GET", "/_mock/instances")
+    assert reply.status == 200, reply
+    for instance in reply.body["instances"]:
+        assert Status(instance["runtimeStatus"]) in RUNTIME_STATUSES, json.dumps(instance)
+
+
+async def test_concurrent_operations_on_a_few_instances_leave_only_legal_states(
+    make_dapr: Callable[..., Awaitable[Dapr]],
+) -> None:
+    dapr = await make_dapr(clock="real")
+    sent = await Stress(dapr, random.Random(SEED)).run(ROUNDS)
+    assert sent == ROUNDS * BATCH
+    await assert_every_instance_is_in_a_runtime_status(dapr)
+
+
+async def test_concurrent_operations_with_delays_and_clock_advances_leave_only_legal_states(
+    make_dapr: Callable[..., Awaitable[Dapr]],
+) -> None:
+    dapr = await make_dapr(clock="manual", start_delay=0.5, transition_delay=0.25)
+    stress = Stress(dapr, random.Random(SEED + 1), advance_seconds=0.5)
+    sent = await stress.run(ROUNDS)
+    assert sent == ROUNDS * BATCH
+    await assert_every_instance_is_in_a_runtime_status(dapr)
