@@ -18,13 +18,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import IO
 
 import pytest
 
 TARGET_ENV = "DAPR_WORKFLOW_TARGET"
+TOKEN_ENV = "DAPR_API_TOKEN"
 SUITE = "conformance.suite"
 READY = re.compile(r"dapr-workflow-mock listening on (http://\S+)")
 """The line the mock prints on stdout once it accepts connections."""
@@ -38,12 +39,26 @@ class MockStartError(RuntimeError):
 
 def given_target(args: Sequence[str]) -> str | None:
     """The value of ``--target`` in pytest-style arguments, if any."""
+    return given_option(args, "--target")
+
+
+def given_option(args: Sequence[str], name: str) -> str | None:
+    """The value of option ``name`` (``--name VALUE`` or ``--name=VALUE``) in ``args``, if any."""
     for index, arg in enumerate(args):
-        if arg == "--target" and index + 1 < len(args):
+        if arg == name and index + 1 < len(args):
             return args[index + 1]
-        if arg.startswith("--target="):
+        if arg.startswith(f"{name}="):
             return arg.partition("=")[2]
     return None
+
+
+def mock_environment(pytest_args: Sequence[str]) -> dict[str, str]:
+    """The bundled mock's environment: it asks for the token the suite sends (``--api-token``)."""
+    environment = dict(os.environ)
+    token = given_option(pytest_args, "--api-token")
+    if token:
+        environment[TOKEN_ENV] = token  # not on the command line, where ps would show it
+    return environment
 
 
 def mock_command(start_delay: float, transition_delay: float) -> list[str]:
@@ -57,11 +72,21 @@ def mock_command(start_delay: float, transition_delay: float) -> list[str]:
 
 
 @contextmanager
-def bundled_mock(command: Sequence[str], *, timeout: float = STARTUP_TIMEOUT) -> Iterator[str]:
+def bundled_mock(
+    command: Sequence[str],
+    *,
+    timeout: float = STARTUP_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
     """Run the mock subprocess; yield its base URL once it says it listens; then stop it."""
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
-            list(command), stdout=subprocess.PIPE, stderr=errors, text=True, encoding="utf-8"
+            list(command),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            encoding="utf-8",
+            env=None if env is None else dict(env),
         )
         try:
             yield _wait_until_ready(process, errors, timeout)
@@ -158,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_suite(pytest_args)
     command = mock_command(own.mock_start_delay, own.mock_transition_delay)
     try:
-        with bundled_mock(command) as url:
+        with bundled_mock(command, env=mock_environment(pytest_args)) as url:
             print(f"dapr-workflow-conformance: checking the bundled mock at {url}", flush=True)
             return run_suite(["--target", url, *pytest_args])
     except MockStartError as error:

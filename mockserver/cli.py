@@ -149,8 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(args))
+    except OSError as error:  # the address is taken or not on this machine
+        print(
+            f"dapr-workflow-mock: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr
+        )
+        return 1
     return 0
 
 
