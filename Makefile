@@ -10,7 +10,7 @@ BENCH_ARGS ?=
 PYTEST_WORKERS ?= 2
 LINT_PATHS := conformance mockserver engineserver bench tests
 
-.PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench clean
+.PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz clean
 
 # dapr and durabletask install side by side (pip check is clean) but are never imported
 # into one process: the tests that need either run it in a subprocess.
@@ -57,6 +57,14 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk (Debian/Ubuntu) or brew install wrk"; exit 1; }
 	$(BIN)/python -m pip install --quiet -e '.[test,engine,dapr,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Nightly: a longer Schemathesis and raw-request fuzz of the mock and a longer concurrency stress,
+# seeded by the date unless FUZZ_SEED is given (the seed is printed: rerun a failure with it).
+fuzz: $(STAMP)
+	seed=$${FUZZ_SEED:-$$(date +%Y%m%d)}; echo "fuzz seed: $$seed"; \
+	FUZZ_SEED=$$seed STRESS_SEED=$$seed FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} \
+	STRESS_ROUNDS=$${STRESS_ROUNDS:-1000} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
+		tests/reliability/test_fuzz.py tests/reliability/test_concurrency.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

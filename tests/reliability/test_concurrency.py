@@ -11,6 +11,9 @@ against ``openapi.yaml`` and nothing may be logged as an error.
 
 On the manual clock, starts and commands take effect after a delay; clock advances are sent in
 the middle of the batch, and one at the end of the round applies everything still pending.
+
+Budget: ``STRESS_ROUNDS`` rounds (default 60, a few seconds), ``STRESS_SEED`` the seed;
+``make fuzz`` runs a longer one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -33,9 +37,9 @@ from mockserver.app import VALIDATION_FAILURES, MockOptions, create_app
 from tests.mock.support import Dapr, Reply
 from tests.reliability.server_log import ServerErrors, capturing_server_errors
 
-SEED = 20261127
+SEED = int(os.environ.get("STRESS_SEED", "20261127"))
 INSTANCES = ("race-0", "race-1", "race-2", "race-3")
-ROUNDS = 60
+ROUNDS = int(os.environ.get("STRESS_ROUNDS", "60"))
 BATCH = 40
 """Requests sent at once per round: ``ROUNDS * BATCH`` operations in all (plus the reads)."""
 
