@@ -18,7 +18,7 @@ from mockserver.auth import token_middleware
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
 from mockserver.engine import Engine, Snapshot
 from mockserver.errors import dapr_errors
-from mockserver.guard import GUARD, Guard, dispatch
+from mockserver.guard import GUARD, Guard, guarded_dispatch
 from mockserver.handlers import APP_ID, ENGINE
 from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
 from mockserver.store import SqliteStore, Synchronous
@@ -114,12 +114,12 @@ def create_app(
         client_max_size=max_body_size,
         handler_args=header_limits(read_buffer_size),
     )
-    app[GUARD] = Guard(max_body_bytes=max_body_size, max_instances=max_instances)
+    guard = app[GUARD] = Guard(max_body_bytes=max_body_size, max_instances=max_instances)
     app[ENGINE] = engine
     app[APP_ID] = app_id
     app[VALIDATION_FAILURES] = failures
     control.add_routes(app)
-    app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", guarded_dispatch(guard))
     app.cleanup_ctx.append(_run_scheduler)
     if sqlite_store is not None:
         app[STORE] = sqlite_store

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from mockserver import __version__
 from mockserver.app import create_app
@@ -123,6 +124,19 @@ def _positive(text: str) -> int:
     return value
 
 
+class RefusedRequestsAsWarnings(logging.Filter):
+    """aiohttp logs each malformed request it refuses (400) with a traceback; one line will do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = "refused a malformed request (%s): %s"
+            record.args = (error.code, " ".join(error.message.split())[:200])
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def exposure_warning(host: str) -> str | None:
     """The warning for a bind address beyond loopback; None for a loopback one."""
     if host == "localhost":
@@ -149,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("aiohttp.server").addFilter(RefusedRequestsAsWarnings())
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(args))

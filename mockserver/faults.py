@@ -113,33 +113,34 @@ class Faults:
     """The rules of one mock; empty (falsy) unless someone added one."""
 
     def __init__(self) -> None:
-        self._rules: list[FaultRule] = []
+        self.entries: list[FaultRule] = []
+        """The rules in order; changed in place only, so a reader may hold on to the list."""
         self._next_id = 1
 
     def __bool__(self) -> bool:
-        return bool(self._rules)
+        return bool(self.entries)
 
     def add(self, payload: Mapping[str, Any]) -> FaultRule:
         rule = parse_rule(self._next_id, payload)
         self._next_id += 1
-        self._rules.append(rule)
+        self.entries.append(rule)
         return rule
 
     def rules(self) -> list[FaultRule]:
-        return list(self._rules)
+        return list(self.entries)
 
     def remove(self, rule_id: int) -> bool:
-        kept = [rule for rule in self._rules if rule.id != rule_id]
-        removed = len(kept) != len(self._rules)
-        self._rules = kept
+        kept = [rule for rule in self.entries if rule.id != rule_id]
+        removed = len(kept) != len(self.entries)
+        self.entries[:] = kept
         return removed
 
     def clear(self) -> None:
-        self._rules.clear()
+        self.entries.clear()
 
     def pick(self, operation: Operation, instance_id: str | None) -> FaultRule | None:
         """The first rule that matches and fires for this request (its counters move)."""
-        for rule in self._rules:
+        for rule in self.entries:
             if rule.exhausted or not rule.matches(operation, instance_id):
                 continue
             if rule.probability < 1 and rule.rng.random() >= rule.probability:

@@ -1,9 +1,9 @@
 """The one check in front of daprd's routes: injected faults, the body limit and the instance cap.
 
-While no fault rule exists, no instance cap is set and the body is not declared oversize, a
-request costs this module one attribute check and a header lookup; only then is it routed twice.
-A fault answers instead of the operation, so a faulted request never changes an instance
-(a latency-only rule delays the request, then lets it run).
+While no fault rule exists, no instance cap is set and no body is declared oversize, a request
+costs this module a list check and one header lookup (well under a microsecond); only otherwise
+is it routed a second time. A fault answers instead of the operation, so a faulted request
+never changes an instance (a latency-only rule delays the request, then lets it run).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler
 
 from conformance.lifecycle import Operation
 from mockserver import handlers
@@ -34,28 +35,43 @@ class Guard:
     """0 turns the limit off, as ``--max-body-size 0`` does in daprd."""
     max_instances: int | None = None
     faults: Faults = field(default_factory=Faults)
+    limit_digits: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limit_digits = len(str(self.max_body_bytes))
 
 
 GUARD = web.AppKey("guard", Guard)
 
 
-async def dispatch(request: web.Request) -> web.StreamResponse:
-    """daprd's routes behind the guard (the app's catch-all handler)."""
-    guard = request.app[GUARD]
-    if guard.faults or guard.max_instances is not None or _oversize(request, guard):
-        refusal = await _check(request, guard)
-        if refusal is not None:
-            return refusal
-    try:
-        return await handlers.dapr(request)
-    except web.HTTPRequestEntityTooLarge:
-        # A body without a Content-Length that grew past the limit while being read.
-        raise body_too_large() from None
+def guarded_dispatch(guard: Guard) -> Handler:
+    """daprd's routes behind ``guard``: the app's catch-all handler."""
+    rules = guard.faults.entries
+    watch_starts = guard.max_instances is not None
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        if rules or watch_starts or _oversize(request, guard):
+            refusal = await _check(request, guard)
+            if refusal is not None:
+                return refusal
+        try:
+            return await handlers.dapr(request)
+        except web.HTTPRequestEntityTooLarge:
+            # A body without a Content-Length that grew past the limit while being read.
+            raise body_too_large() from None
+
+    return dispatch
 
 
 def _oversize(request: web.Request, guard: Guard) -> bool:
-    length = request.content_length
-    return length is not None and 0 < guard.max_body_bytes < length
+    length = request.headers.get(hdrs.CONTENT_LENGTH)
+    # Fewer digits than the limit cannot be more than it: most requests stop at len().
+    return (
+        length is not None
+        and guard.max_body_bytes > 0
+        and len(length) >= guard.limit_digits
+        and int(length) > guard.max_body_bytes
+    )
 
 
 async def _check(request: web.Request, guard: Guard) -> web.StreamResponse | None:

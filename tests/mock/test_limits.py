@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -289,3 +293,27 @@ async def test_an_event_name_that_is_not_utf8_reaches_a_waiting_instance(dapr: D
 def test_the_quantity_parser_is_what_the_cli_uses() -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="not a quantity"):
         cli._quantity("4MB")
+
+
+def test_the_cli_logs_a_refused_malformed_request_as_one_warning_line() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline().rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert connection.recv(64).startswith(b"HTTP/1.0 400 ")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert "WARNING aiohttp.server: refused a malformed request (400): Got more than" in stderr
+    assert "Traceback" not in stderr
+    assert "ERROR" not in stderr
