@@ -22,7 +22,7 @@ import pytest
 
 from conformance.contract import behaviours
 from mockserver.app import create_app
-from tests.broken.serving import serving
+from mockserver.testing import serving
 from tests.broken.suite_run import SuiteRun, run_suite
 from tests.broken.variants import VARIANTS, Variant
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
 from yarl import URL
 
-STARTUP_TIMEOUT = 30.0
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 
@@ -111,28 +108,3 @@ async def _status(client: aiohttp.ClientSession, url: str) -> str | None:
             return None
         body = await answer.json()
         return str(body["runtimeStatus"])
-
-
-@contextmanager
-def serving(app: web.Application) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 and a free port from a daemon thread; yield its base URL."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="broken-proxy", daemon=True)
-    thread.start()
-    try:
-        runner = asyncio.run_coroutine_threadsafe(_start(app), loop).result(STARTUP_TIMEOUT)
-        try:
-            yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-        finally:
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(STARTUP_TIMEOUT)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(STARTUP_TIMEOUT)
-        loop.close()
-
-
-async def _start(app: web.Application) -> web.AppRunner:
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner

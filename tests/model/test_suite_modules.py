@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.testing import running_mock
-from tests.model.targets import Breakage, broken_proxy, serving
+from mockserver.testing import running_mock, serving
+from tests.model.targets import Breakage, broken_proxy
 
 SELECTION = "schema or model"
 

@@ -6,9 +6,7 @@ where a rewrite stays within what daprd may answer, the suite must still pass.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +16,8 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-STARTUP_TIMEOUT = 30.0
+from mockserver.testing import serving
+
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 
@@ -49,26 +48,11 @@ Rewrite = Callable[[Exchange], None]
 @contextmanager
 def broken_target(upstream: str, *, before: Rewrite | None = None, after: Rewrite) -> Iterator[str]:
     """Serve a rewriting proxy of ``upstream`` on 127.0.0.1:0; yield its base URL."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="broken-target", daemon=True)
-    thread.start()
-    try:
-        runner, port = asyncio.run_coroutine_threadsafe(
-            _serve(upstream, before, after), loop
-        ).result(STARTUP_TIMEOUT)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(STARTUP_TIMEOUT)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(STARTUP_TIMEOUT)
-        loop.close()
+    with serving(_proxy_app(upstream, before, after)) as base_url:
+        yield base_url
 
 
-async def _serve(
-    upstream: str, before: Rewrite | None, after: Rewrite
-) -> tuple[web.AppRunner, int]:
+def _proxy_app(upstream: str, before: Rewrite | None, after: Rewrite) -> web.Application:
     async def proxy(request: web.Request) -> web.Response:
         path, _, query = request.raw_path.partition("?")
         exchange = Exchange(request.method, path, query, await request.read())
@@ -96,9 +80,4 @@ async def _serve(
     app = web.Application()
     app.cleanup_ctx.append(session)
     app.router.add_route("*", "/{tail:.*}", proxy)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    return runner, int(port)
+    return app
