@@ -19,6 +19,7 @@ from mockserver import __version__
 from mockserver.app import create_app
 from mockserver.auth import TOKEN_ENV
 from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, parse_quantity
+from mockserver.store import StoreError
 
 READY_LINE = "dapr-workflow-mock listening on http://{host}:{port}"
 """Printed once on stdout when the mock accepts connections (the suite's CLI waits for it)."""
@@ -167,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(args))
+    except StoreError as error:
+        print(f"dapr-workflow-mock: {error}", file=sys.stderr)
+        return 1
     except OSError as error:  # the address is taken or not on this machine
         print(
             f"dapr-workflow-mock: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr

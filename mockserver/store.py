@@ -53,13 +53,14 @@ class SqliteStore:
         self.path = os.fspath(path)
         if synchronous not in ("normal", "full"):
             raise ValueError(f"synchronous must be 'normal' or 'full', not {synchronous!r}")
-        # One event loop uses the connection, but not always the thread that opened it.
-        self._db: sqlite3.Connection | None = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
+        self._db: sqlite3.Connection | None = None
         self._rows: dict[int, tuple[int, Due]] = {}
         """Stored scheduled work by ``id(due)``: its row, and the object (kept alive)."""
         try:
+            # One event loop uses the connection, but not always the thread that opened it.
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=0
+            )
             self._open(self._db, synchronous)
         except sqlite3.Error as error:
             self.close()

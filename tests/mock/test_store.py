@@ -3,6 +3,7 @@ engine rebuilt from the file carries on where the old one stopped."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections import deque
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.lifecycle import Operation, Status
+from mockserver import cli
 from mockserver.clock import ManualClock
 from mockserver.engine import Due, Engine, Failure, Instance, InstanceView, Waiting
 from mockserver.orchestrator import TaskResult
@@ -301,3 +303,15 @@ async def test_the_app_with_a_store_serves_the_same_instances_after_a_restart(
     assert await second.status("a") == "COMPLETED"
     assert await second.status("t") == "COMPLETED"
     assert (await second.properties("a"))["dapr.workflow.output"] == '"after"'
+
+
+def test_the_cli_says_in_one_line_why_it_cannot_use_the_store(
+    mock: Mock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # main() installs a filter on aiohttp's logger; it must not outlive this test.
+    monkeypatch.setattr(logging.getLogger("aiohttp.server"), "filters", [])
+    assert cli.main(["--port", "0", "--store", str(mock.path)]) == 1
+    assert capsys.readouterr().err == (
+        f"dapr-workflow-mock: cannot use {str(mock.path)!r} as the mock's store: "
+        "database is locked\n"
+    )
