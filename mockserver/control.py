@@ -151,7 +151,7 @@ async def _payload(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         payload = json.loads(raw)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise ControlError("MOCK_BAD_REQUEST", 400, f"the body is not JSON: {error}") from None
     if not isinstance(payload, dict):
         raise ControlError("MOCK_BAD_REQUEST", 400, "the body must be a JSON object")

@@ -126,6 +126,9 @@ def protojson_problem(body: bytes) -> str | None:
         return f"proto: syntax error (line {error.lineno}:{error.colno}): {error.msg}"
     except ValueError as error:
         return f"proto: syntax error: {error}"
+    except RecursionError:
+        # Nested deeper than Python's stack allows; protojson has a depth limit of its own.
+        return "proto: exceeded max recursion depth"
     if not isinstance(value, dict):
         return f"proto: syntax error (line 1:1): unexpected token {_token(value)}"
     for name in _PROTO_STRING_FIELDS:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -28,6 +29,10 @@ from mockserver.clock import seconds_to_us
 UNREGISTERED_ERROR_TYPE = "OrchestratorNotRegisteredError"
 BAD_JSON_ERROR_TYPE = "JSONDecodeError"
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+MAX_JSON_DEPTH = 512
+"""Deeper JSON is not valid to a workflow: Python's json recurses once per level (its limit is
+near 1000 frames), and a decoded value must survive re-encoding anywhere in the engine."""
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +125,23 @@ def from_json_text(text: str | None) -> Any:
     """The value of JSON text; None and the empty text decode to None."""
     if text is None or text == "":
         return None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
     return json.loads(text)
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in ``text`` (cheap unless it has many brackets)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return 0
+    depth = deepest = 0
+    for token in _JSON_NESTING.findall(text):
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
 
 
 class Context:

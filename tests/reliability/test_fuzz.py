@@ -215,3 +215,34 @@ def test_raw_request_targets_get_a_dapr_answer_and_never_a_crash(
         error = json.loads(payload)
         assert set(error) == {"errorCode", "message"}, error
         assert all(isinstance(value, str) for value in error.values()), error
+
+
+# --- deeply nested JSON ---------------------------------------------------------------------------
+
+NESTED_ROUTES = [
+    ("POST", "/v1.0/workflows/dapr/EchoWorkflow/start?instanceID=deep{n}"),
+    ("POST", "/v1.0/workflows/dapr/ParentWorkflow/start?instanceID=parent{n}"),
+    ("POST", "/v1.0/workflows/dapr/EventWorkflow/start?instanceID=event{n}"),
+    ("POST", "/v1.0/workflows/dapr/event{n}/raiseEvent/go"),
+    ("POST", "/v1.0/workflows/dapr/parent{n}-child/raiseEvent/go"),
+    ("GET", "/v1.0/workflows/dapr/deep{n}"),
+    ("POST", "/v1.0/workflows/dapr/event{n}/pause"),
+    ("POST", "/_mock/clock/advance"),
+]
+"""Each body goes to every route in turn: inputs, event payloads (a child's output reaches its
+parent), bodies daprd unmarshals and ignores, and the control API."""
+
+
+@pytest.mark.parametrize("depth", [500, 960, 990, 5000])
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_deeply_nested_json_is_refused_or_fails_the_workflow_and_never_crashes(
+    mock_url: str, server_errors: ServerErrors, depth: int, opening: str
+) -> None:
+    closing = "]" if opening == "[" else "}"
+    body = (opening * depth + "1" + closing * depth).encode()
+    tag = f"{depth}{'a' if opening == '[' else 'o'}"
+    for method, template in NESTED_ROUTES:
+        target = template.format(n=tag).encode()
+        status, _, payload = send_raw(mock_url, method, target, body)
+        server_errors.assert_none(f"{method} {target!r} with JSON nested {depth} deep")
+        assert status in (200, 202, 400, 404, 500), (target, status, payload)
