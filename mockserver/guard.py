@@ -99,6 +99,12 @@ async def _check(request: web.Request, guard: Guard) -> web.StreamResponse | Non
         # daprd reads the body before it looks at anything else; the mock need not read it.
         raise body_too_large()
     if operation is Operation.START and guard.max_instances is not None:
+        # Read the body first (daprd's order), so nothing awaits between this check and the
+        # start: concurrent starts cannot all pass it.
+        try:
+            await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise body_too_large() from None
         _check_capacity(request.app[ENGINE], guard.max_instances, found, query)
     return None
 

@@ -277,3 +277,18 @@ async def test_an_invalid_rule_is_a_400_control_error_and_adds_nothing(
     assert (reply.status, reply.error) == (400, "MOCK_BAD_REQUEST")
     assert reply.body["message"]
     assert await listed(dapr) == []
+
+
+async def test_the_token_check_comes_before_any_fault(make_mock: Any) -> None:
+    dapr: Dapr = await make_mock(clock="manual", api_token="t")
+    added = await send_raw(
+        dapr.client,
+        request_bytes(
+            "POST", b"/_mock/faults", headers={"dapr-api-token": "t"}, body=b'{"status": 503}'
+        ),
+    )
+    assert added.status == 201
+    refused = await send_raw(dapr.client, request_bytes("GET", b"/v1.0/workflows/dapr/x"))
+    assert refused.status == 401
+    faulted = request_bytes("GET", b"/v1.0/workflows/dapr/x", headers={"dapr-api-token": "t"})
+    assert (await send_raw(dapr.client, faulted)).status == 503

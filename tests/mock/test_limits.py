@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import signal
 import socket
@@ -317,3 +318,23 @@ def test_the_cli_logs_a_refused_malformed_request_as_one_warning_line() -> None:
     assert "WARNING aiohttp.server: refused a malformed request (400): Got more than" in stderr
     assert "Traceback" not in stderr
     assert "ERROR" not in stderr
+
+
+async def test_concurrent_starts_never_overshoot_the_cap(make_mock: MockFactory) -> None:
+    dapr = await make_mock(clock="manual", max_instances=1)
+    gate = asyncio.Event()
+
+    async def held_body() -> AsyncIterator[bytes]:
+        yield b'"x'
+        await gate.wait()  # every request reaches the mock before any body is complete
+        yield b'"'
+
+    async def start(n: int) -> int:
+        url = f"/v1.0/workflows/dapr/EchoWorkflow/start?instanceID=c{n}"
+        async with dapr.client.post(url, data=held_body()) as response:
+            return response.status
+
+    starts = asyncio.gather(*(start(n) for n in range(4)))
+    await asyncio.sleep(0.2)  # lets the requests in; the outcome does not depend on it
+    gate.set()
+    assert sorted(await starts) == [202, 500, 500, 500]
