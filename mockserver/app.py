@@ -19,7 +19,7 @@ from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
 from mockserver.engine import Engine, Snapshot
 from mockserver.errors import dapr_errors
 from mockserver.guard import GUARD, Guard, guarded_dispatch
-from mockserver.handlers import APP_ID, ENGINE
+from mockserver.handlers import APP_ID, ENGINE, serve_directly
 from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
 from mockserver.store import SqliteStore, Synchronous
 from mockserver.validation import ResponseValidator, validation_middleware
@@ -120,6 +120,7 @@ def create_app(
     app[VALIDATION_FAILURES] = failures
     control.add_routes(app)
     app.router.add_route("*", r"/{tail:[\s\S]*}", guarded_dispatch(guard))
+    serve_directly(app)
     app.cleanup_ctx.append(_run_scheduler)
     if sqlite_store is not None:
         app[STORE] = sqlite_store

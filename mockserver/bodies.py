@@ -21,19 +21,35 @@ _GO_HTML_ESCAPES = {
 }
 
 
-def _encode(body: Any) -> bytes:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""``json.dumps(body, ensure_ascii=False, separators=(",", ":"))`` with one encoder for all."""
+
+
+def encode(body: Any) -> bytes:
+    """A body as daprd's JSON bytes (no HTML escaping)."""
+    text = _ENCODER.encode(body)
+    if text.isascii():
+        return text.encode("ascii")  # nothing for go_text to replace
     return go_text(text).encode("utf-8")
 
 
 def result_response(status: int, body: Any) -> web.Response:
     """A success answer: single-line JSON, no trailing newline, ``application/json``."""
-    return web.Response(status=status, body=_encode(body), content_type=JSON)
+    return web.Response(status=status, body=encode(body), content_type=JSON)
+
+
+def encoded_response(status: int, body: bytes) -> web.Response:
+    """A success answer whose body is already encoded (:func:`encode`, ``EMPTY_OBJECT``)."""
+    return web.Response(status=status, body=body, content_type=JSON)
+
+
+EMPTY_OBJECT = encode({})
+"""The body of every 202 but start's."""
 
 
 def error_response(status: int, body: dict[str, str]) -> web.Response:
     """An error answer ``{"errorCode","message"}``, HTML-escaped as Go's json.Marshal does."""
-    text = _encode(body).decode("utf-8")
+    text = encode(body).decode("utf-8")
     for char, escaped in _GO_HTML_ESCAPES.items():
         text = text.replace(char, escaped)
     return web.Response(status=status, body=text.encode("utf-8"), content_type=JSON)

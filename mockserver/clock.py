@@ -70,12 +70,21 @@ def seconds_to_us(seconds: float) -> int:
     return round(seconds * MICROS_PER_SECOND)
 
 
+_SECONDS: dict[int, str] = {}
+"""Whole seconds already formatted: most timestamps fall in a few recent seconds."""
+_SECONDS_KEPT = 4096
+
+
 def format_rfc3339(at_us: int | None) -> str:
     """RFC 3339 in UTC with ``Z``, with 0, 3 or 6 fractional digits as protojson writes them."""
     if at_us is None:
         return GO_ZERO_TIME
     whole, micros = divmod(at_us, MICROS_PER_SECOND)
-    stamp = (_EPOCH + timedelta(seconds=whole)).strftime("%Y-%m-%dT%H:%M:%S")
+    stamp = _SECONDS.get(whole)
+    if stamp is None:
+        if len(_SECONDS) >= _SECONDS_KEPT:
+            _SECONDS.clear()
+        stamp = _SECONDS[whole] = (_EPOCH + timedelta(seconds=whole)).strftime("%Y-%m-%dT%H:%M:%S")
     if micros == 0:
         return stamp + "Z"
     if micros % 1000 == 0:
@@ -138,6 +147,8 @@ class SchedulerLoop:
         while True:
             self._wakeup.clear()
             self._run_due()
+            # Due work comes in bounded batches; let requests in before the next one.
+            await asyncio.sleep(0)
             await self._sleep()
 
     async def _sleep(self) -> None:

@@ -118,6 +118,8 @@ class Instance:
     events: dict[str, deque[str]] = field(default_factory=dict)
     parent: tuple[str, int] | None = None
     children: list[tuple[str, int]] = field(default_factory=list)
+    rendered: tuple[int, Callable[[InstanceView], bytes], bytes] | None = None
+    """The last :meth:`Engine.get_rendered` answer and the ``last_updated_us`` it was made at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +317,23 @@ class Engine:
         self.settle()
         self._check(Operation.GET, instance_id)
         return self._view(self._instances[instance_id])
+
+    def get_rendered(self, instance_id: str, render: Callable[[InstanceView], bytes]) -> bytes:
+        """``render(self.get(instance_id))``, kept until the instance next changes.
+
+        ``render`` may use only what GET shows: every change of that moves ``lastUpdatedAt``
+        (:meth:`_touch`), which is how a kept answer is known to be current.
+        """
+        self.settle()
+        instance = self._instances.get(instance_id)
+        if instance is not None:
+            kept = instance.rendered
+            if kept is not None and kept[0] == instance.last_updated_us and kept[1] is render:
+                return kept[2]  # unchanged since a GET that succeeded, so it still does
+        body = render(self.get(instance_id))
+        instance = self._instances[instance_id]
+        instance.rendered = (instance.last_updated_us, render, body)
+        return body
 
     def terminate(self, instance_id: str) -> None:
         self._command(Operation.TERMINATE, instance_id)

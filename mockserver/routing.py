@@ -17,7 +17,10 @@ Pure: no I/O, no aiohttp.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 from conformance.contract import API_VERSIONS
 from conformance.lifecycle import Operation
@@ -49,7 +52,7 @@ class Route:
         return tuple(s[1:-1] for s in self.segments if s.startswith("{"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RouteMatch:
     """A request that reached a route, with its decoded path parameters."""
 
@@ -147,11 +150,70 @@ def routing_path(raw_path: str) -> bytes:
     return clean_path(chosen)
 
 
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9\-_~$&,:;=@][A-Za-z0-9\-_.~$&,:;=@]*)+")
+"""A raw path that routes as itself: Go's canonical escaping needs nothing (no ``%``, no ``+``)
+and ``path.Clean`` changes nothing (no empty segment, no segment starting with ``.``)."""
+
+
+_Group = tuple[Callable[[list[str]], Any], dict[Any, tuple["Route", tuple[tuple[str, int], ...]]]]
+
+
+def _route_index() -> dict[tuple[str, int], _Group]:
+    """Routes by (method, segment count): a getter of the literal segments of a split raw path,
+    then each route (with its parameters' names and positions) by those literals.
+
+    A group whose routes put literals at different positions is left out (the scan handles it).
+    """
+    groups: dict[tuple[str, int], list[Route]] = {}
+    for route in ROUTES:
+        groups.setdefault((route.method, len(route.segments)), []).append(route)
+    index: dict[tuple[str, int], _Group] = {}
+    for key, routes in groups.items():
+        shapes = {
+            tuple(i + 1 for i, s in enumerate(route.segments) if not s.startswith("{"))
+            for route in routes
+        }
+        if len(shapes) != 1:
+            continue
+        (literals,) = shapes
+        if not literals:
+            continue
+        literal_segments = itemgetter(*literals)
+        by_literals: dict[Any, tuple[Route, tuple[tuple[str, int], ...]]] = {}
+        for route in routes:
+            params = tuple(
+                (s[1:-1], i + 1) for i, s in enumerate(route.segments) if s.startswith("{")
+            )
+            by_literals.setdefault(literal_segments(["", *route.segments]), (route, params))
+        index[key] = (literal_segments, by_literals)
+    return index
+
+
+_ROUTE_INDEX = _route_index()
+
+
 def match(method: str, raw_path: str) -> RouteMatch | None:
     """The route daprd would run for this method and raw path, or None for the fallback.
 
     Raises BadEscape when the path or a parameter is not valid percent-encoding.
     """
+    if _PLAIN_PATH.fullmatch(raw_path) is not None:
+        # The common shape: the raw path is the routing path and no parameter needs decoding.
+        parts = raw_path.split("/")
+        group = _ROUTE_INDEX.get((method, len(parts) - 1))
+        if group is not None:
+            literal_segments, by_literals = group
+            found = by_literals.get(literal_segments(parts))
+            if found is None:
+                return None
+            route, params = found
+            return RouteMatch(route, {name: parts[i] for name, i in params})
+    return scan_routes(method, raw_path)
+
+
+def scan_routes(method: str, raw_path: str) -> RouteMatch | None:
+    """:func:`match` by the general rules alone (every path shape; the reference for the fast
+    path)."""
     segments = routing_path(raw_path).split(b"/")[1:]
     for route in ROUTES:
         if route.method != method or len(route.segments) != len(segments):

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.lifecycle import Operation
-from mockserver.routing import BadEscape, clean_path, go_text, match, parse_query
+from mockserver.routing import (
+    ROUTES,
+    BadEscape,
+    clean_path,
+    go_text,
+    match,
+    parse_query,
+    scan_routes,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +87,58 @@ def test_bytes_that_are_not_utf8_are_kept_and_written_as_replacement_characters(
     assert len(found.params["instanceID"].encode("utf-8", "surrogateescape")) == 3
     assert go_text(found.params["instanceID"]) == "a\ufffdb"
     assert go_text("\ud800x") == "\ufffdx"
+
+
+_SEGMENTS = st.one_of(
+    st.sampled_from(
+        [
+            "v1.0",
+            "v1.0-beta1",
+            "v1.0-alpha1",
+            "workflows",
+            "dapr",
+            "start",
+            "pause",
+            "resume",
+            "terminate",
+            "purge",
+            "raiseEvent",
+            "metadata",
+            "healthz",
+            "",
+            ".",
+            "..",
+            ".x",
+        ]
+    ),
+    st.text(alphabet="abcAZ09-_.~$&+,:;=@%2F!é", max_size=6),
+)
+
+
+@st.composite
+def _route_shaped(draw: st.DrawFn) -> list[str]:
+    """A daprd route's segments with drawn parameters, some literals swapped for others."""
+    route = draw(st.sampled_from(ROUTES))
+    return [
+        draw(_SEGMENTS if segment.startswith("{") or draw(st.booleans()) else st.just(segment))
+        for segment in route.segments
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT"]),
+    segments=st.one_of(_route_shaped(), st.lists(_SEGMENTS, max_size=7)),
+    trailing_slash=st.booleans(),
+)
+def test_the_fast_path_routes_every_path_as_the_general_rules_do(
+    method: str, segments: list[str], trailing_slash: bool
+) -> None:
+    raw = "/" + "/".join(segments) + ("/" if trailing_slash else "")
+    try:
+        expected = scan_routes(method, raw)
+    except BadEscape:
+        with pytest.raises(BadEscape):
+            match(method, raw)
+        return
+    assert match(method, raw) == expected
