@@ -153,6 +153,10 @@ class ErrorExpectation:
     def describe(self) -> str:
         return f"{self.status} {self.code} with {self.message.describe()}"
 
+    def expects(self) -> str:
+        """``status 400, errorCode 'ERR_...', the message '...'`` for a failure's details."""
+        return f"status {self.status}, errorCode {self.code!r}, {self.message.describe()}"
+
     def example(self) -> str:
         """daprd's body as a JSON text, with ``...`` for the uncertain part of the message."""
         text = self.message.text + ("..." if self.message.kind == "prefix" else "")
@@ -202,6 +206,74 @@ def lifecycle_error(
     return cause_error(code, instance_id)
 
 
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """What an answer says as an error: its status, and the errorCode and message it carries."""
+
+    status: int
+    code: str | None
+    message: str | None
+    problem: str = ""
+    """Why the body has no errorCode or message (not JSON, not an object, keys missing)."""
+
+    @classmethod
+    def read(cls, reply: Reply) -> ErrorAnswer:
+        try:
+            body = json.loads(reply.text)
+        except ValueError:
+            problem = "the body is empty" if not reply.text.strip() else "the body is not JSON"
+            return cls(reply.status, None, None, problem)
+        if not isinstance(body, dict):
+            return cls(reply.status, None, None, "the body is not a JSON object")
+        code, message = body.get("errorCode"), body.get("message")
+        missing = [key for key in ("errorCode", "message") if key not in body]
+        problem = (
+            f"the body has no {' and no '.join(missing)} (keys {sorted(body)})" if missing else ""
+        )
+        return cls(
+            reply.status,
+            None if code is None else str(code),
+            None if message is None else str(message),
+            problem,
+        )
+
+    def differences(self, expected: ErrorExpectation) -> list[str]:
+        """The parts (``status``, ``errorCode``, ``message``) that differ from ``expected``."""
+        parts = []
+        if self.status != expected.status:
+            parts.append("status")
+        if self.code != expected.code:
+            parts.append("errorCode")
+        if self.message is None or not expected.message.matches(self.message):
+            parts.append("message")
+        return parts
+
+    def describe(self, expected: ErrorExpectation) -> str:
+        """``status 202 (differs), no errorCode (differs), ...`` measured against ``expected``."""
+        differ = self.differences(expected)
+
+        def mark(part: str, text: str) -> str:
+            return f"{text} ({'differs' if part in differ else 'as expected'})"
+
+        message = "no message" if self.message is None else f"the message {_cut(self.message)!r}"
+        code = "no errorCode" if self.code is None else f"errorCode {self.code!r}"
+        said = [
+            mark("status", f"status {self.status}"),
+            mark("errorCode", code),
+            mark("message", message),
+        ]
+        return ", ".join(said) + (f"; {self.problem}" if self.problem else "")
+
+
+def _cut(text: str, size: int = 160) -> str:
+    return text if len(text) <= size else text[:size] + "..."
+
+
+def _and(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 # --- checks under a profile ----------------------------------------------------------------------
 
 
@@ -219,7 +291,11 @@ class Checks:
         behaviour: str,
         doing: str,
     ) -> ErrorExpectation | None:
-        """``reply`` is one of the expected errors (under ``docs``: any 4xx or 5xx)."""
+        """``reply`` is one of the expected errors (under ``docs``: any 4xx or 5xx).
+
+        The status, the errorCode and the message are compared together, so a failure names
+        every part that differs from daprd's answer, whatever came back instead.
+        """
         __tracebackhide__ = True
         options = [expected] if isinstance(expected, ErrorExpectation) else list(expected)
         wanted = " or ".join(e.describe() for e in options)
@@ -232,19 +308,23 @@ class Checks:
                     daprd=" or ".join(e.example() for e in options),
                 )
             return None
-        self.error_body(reply, behaviour=behaviour, doing=doing)
-        body = reply.json()
+        found = ErrorAnswer.read(reply)
         for option in options:
-            if reply.status == option.status and body.get("errorCode") == option.code:
-                if option.message.matches(str(body.get("message"))):
-                    return option
-                raise fail(
-                    behaviour,
-                    f"{doing} must answer {option.describe()}; the message differs",
-                    reply,
-                    daprd=option.example(),
-                )
-        raise fail(behaviour, f"{doing} must answer {wanted}", reply, daprd=options[0].example())
+            if not found.differences(option):
+                self.error_body(reply, behaviour=behaviour, doing=doing)
+                return option
+        closest = min(options, key=lambda option: len(found.differences(option)))
+        differ = found.differences(closest)
+        verb = "differs" if len(differ) == 1 else "differ"
+        expectations = [f"expected:  {closest.expects()}"]
+        expectations += [f"       or: {o.expects()}" for o in options if o is not closest]
+        raise fail(
+            behaviour,
+            f"{doing} must answer {wanted}; the {_and(differ)} {verb}",
+            reply,
+            daprd=" or ".join(o.example() for o in options),
+            details=[*expectations, f"found:     {found.describe(closest)}"],
+        )
 
     def is_absent(self, reply: Reply) -> bool:
         """Whether a GET answer says the instance does not exist (under ``docs``: any error)."""
@@ -452,8 +532,13 @@ def eventually(
     *,
     timing: Timing,
     on_timeout: Callable[[T, float], Nonconformance],
+    hopeless: Callable[[T, float], Nonconformance | None] | None = None,
 ) -> T:
-    """Poll ``probe`` until ``accept`` holds for its value; else raise ``on_timeout(last, s)``."""
+    """Poll ``probe`` until ``accept`` holds for its value; else raise ``on_timeout(last, s)``.
+
+    ``hopeless`` may end the wait early: when it returns a failure for a value that was not
+    accepted (the awaited value can no longer come), that failure is raised at once.
+    """
     __tracebackhide__ = True
     started = time.monotonic()
     while True:
@@ -461,9 +546,32 @@ def eventually(
         if accept(value):
             return value
         elapsed = time.monotonic() - started
+        if hopeless is not None:
+            given_up = hopeless(value, elapsed)
+            if given_up is not None:
+                raise given_up
         if elapsed >= timing.deadline:
             raise on_timeout(value, elapsed)
         time.sleep(timing.interval)
+
+
+def _ends(label: str, wanted: Collection[str]) -> bool:
+    """Whether ``label`` is a terminal status from which no status in ``wanted`` follows alone."""
+    try:
+        status = Status(label)
+    except ValueError:
+        return False
+    model = contract.lifecycle()
+    return model.is_terminal(status) and not {s.value for s in model.may_become(status)} & set(
+        wanted
+    )
+
+
+def _awaited(wanted: Collection[str], condition: str) -> str:
+    statuses = " or ".join(
+        "a not-found answer (ABSENT)" if s == Status.ABSENT.value else s for s in sorted(wanted)
+    )
+    return f"runtimeStatus {statuses}" + (f", with {condition}" if condition else "")
 
 
 def wait_for_status(
@@ -475,16 +583,30 @@ def wait_for_status(
     behaviour: str = "",
     why: str = "",
     accept: Callable[[State], bool] | None = None,
+    condition: str = "",
     absent: Callable[[Reply], bool] | None = None,
+    previous: Collection[str] = (),
 ) -> State:
     """Poll GET until the instance shows one of ``statuses`` (and ``accept``, if given).
 
     ``ABSENT`` in ``statuses`` means a not-found answer counts (``absent``; default a 404).
-    On timeout the failure quotes the last GET and every status observed on the way.
+    ``condition`` says in words what ``accept`` asks, for the failure message.
+
+    The wait fails early when the instance shows a terminal status that is not awaited and
+    leads to none that is: it ended otherwise. Only ``previous`` (statuses the instance may
+    still show from before the request that should change it, e.g. the old run's status after
+    a start of its ID) and, when ABSENT is awaited, every terminal status (a purge may lag) are
+    excused, until the instance shows something else. On timeout the failure says what was
+    awaited, what was seen last and since when, and every status observed on the way.
     """
     __tracebackhide__ = True
     history = History()
     wanted = set(statuses)
+    excused = set(previous)
+    if Status.ABSENT.value in wanted:
+        excused |= {s.value for s in contract.lifecycle().terminal}
+    awaited = _awaited(wanted, condition or ("the test's extra condition" if accept else ""))
+    why_part = f": {why}" if why else ""
 
     def probe() -> Reply:
         reply = client.get(instance_id)
@@ -497,19 +619,42 @@ def wait_for_status(
             return Status.ABSENT.value in wanted and (absent or is_404)(reply)
         return state.status in wanted and (accept is None or accept(state))
 
-    def timeout(reply: Reply, elapsed: float) -> Nonconformance:
-        claim = (
-            f"instance {instance_id!r} did not reach {' or '.join(sorted(wanted))} "
-            f"within {elapsed:.1f}s{': ' + why if why else ''}"
-        )
-        return fail(
-            behaviour or "-",
-            claim,
-            reply,
-            details=[f"observed:  {history.describe()}"],
-        )
+    def details(elapsed: float) -> list[str]:
+        last = history.seen[-1]
+        return [
+            f"awaited:   {awaited}",
+            f"last seen: {last.label} since {last.at:.2f}s (for {elapsed - last.at:.2f}s "
+            f"of the {elapsed:.2f}s waited)",
+            f"observed:  {history.describe()}",
+        ]
 
-    reply = eventually(probe, reached, timing=timing, on_timeout=timeout)
+    def ended(reply: Reply, elapsed: float) -> Nonconformance | None:
+        seen = history.seen[-1].label
+        if not _ends(seen, wanted):
+            return None
+        if seen in excused and len(history.seen) == 1:
+            return None
+        claim = (
+            f"instance {instance_id!r} did not reach {' or '.join(sorted(wanted))}: it ended "
+            f"{seen}, a terminal status it does not leave on its own{why_part}"
+        )
+        return fail(behaviour or "-", claim, reply, details=details(elapsed))
+
+    def timeout(reply: Reply, elapsed: float) -> Nonconformance:
+        state = read_state(reply)
+        if accept is not None and state is not None and state.status in wanted:
+            claim = (
+                f"instance {instance_id!r} showed {state.status} but not "
+                f"{condition or 'what the test awaits'} within {elapsed:.1f}s{why_part}"
+            )
+        else:
+            claim = (
+                f"instance {instance_id!r} did not reach {' or '.join(sorted(wanted))} "
+                f"within {elapsed:.1f}s{why_part}"
+            )
+        return fail(behaviour or "-", claim, reply, details=details(elapsed))
+
+    reply = eventually(probe, reached, timing=timing, on_timeout=timeout, hopeless=ended)
     state = read_state(reply)
     if state is None:  # ABSENT reached: hand back the 404 as an empty state
         return State(reply, {})
@@ -620,6 +765,8 @@ class Instances:
         behaviour: str = "",
         why: str = "",
         accept: Callable[[State], bool] | None = None,
+        condition: str = "",
+        previous: Collection[str] = (),
     ) -> State:
         """Poll until the instance shows one of ``statuses`` (see :func:`wait_for_status`)."""
         __tracebackhide__ = True
@@ -631,7 +778,9 @@ class Instances:
             behaviour=behaviour,
             why=why,
             accept=accept,
+            condition=condition,
             absent=self.checks.is_absent,
+            previous=previous,
         )
 
     def stays(

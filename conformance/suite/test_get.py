@@ -140,18 +140,24 @@ def test_timestamps_are_rfc3339_in_utc_and_ordered(
             )
 
 
+def wait_until_started(instances: Instances, instance_id: str, behaviour: str) -> State:
+    """The first RUNNING state whose createdAt is set (the start has been processed)."""
+    return instances.wait(
+        instance_id,
+        "RUNNING",
+        behaviour=behaviour,
+        accept=lambda state: state.body.get("createdAt") != ZERO_TIME,
+        condition=f"a createdAt other than {ZERO_TIME}",
+    )
+
+
 @pytest.mark.behaviour("get.last-updated-moves")
 def test_last_updated_at_moves_forward_when_the_instance_changes(
     client: WorkflowClient, instances: Instances
 ) -> None:
     behaviour = "get.last-updated-moves"
     instance_id = instances.in_status(Status.RUNNING, behaviour=behaviour)
-    running = instances.wait(
-        instance_id,
-        "RUNNING",
-        behaviour=behaviour,
-        accept=lambda state: state.body.get("createdAt") != ZERO_TIME,
-    )
+    running = wait_until_started(instances, instance_id, behaviour)
     client.raise_event(instance_id, "go", encode("done"))
     completed = instances.wait(instance_id, "COMPLETED", behaviour=behaviour)
     before, after = running.body["lastUpdatedAt"], completed.body["lastUpdatedAt"]
@@ -162,6 +168,39 @@ def test_last_updated_at_moves_forward_when_the_instance_changes(
             f"while RUNNING and is {after} once COMPLETED",
             completed.reply,
         )
+
+
+@pytest.mark.behaviour("get.created-at.fixed")
+def test_created_at_stays_the_same_through_the_whole_run(
+    client: WorkflowClient, instances: Instances
+) -> None:
+    """createdAt is the run's start time: no GET and no transition may change it."""
+    behaviour = "get.created-at.fixed"
+    instance_id = instances.start(EVENT, "created")
+    first = wait_until_started(instances, instance_id, behaviour)
+    created = first.body.get("createdAt")
+    seen = [("RUNNING", first)]
+
+    def same(state: State) -> State:
+        if state.body.get("createdAt") != created:
+            history = ", ".join(f"{s.body.get('createdAt')} ({label})" for label, s in seen)
+            raise fail(
+                behaviour,
+                f"createdAt must stay {created} for the whole run; GET of the "
+                f"{state.status} instance answers {state.body.get('createdAt')}",
+                state.reply,
+                details=[f"createdAt: {history}, then {state.body.get('createdAt')}"],
+            )
+        seen.append((state.status, state))
+        return state
+
+    same(instances.stays(instance_id, "RUNNING", behaviour=behaviour, why="nothing was sent"))
+    for operation, after in ((Operation.PAUSE, "SUSPENDED"), (Operation.RESUME, "RUNNING")):
+        instances.command(operation, instance_id, behaviour=behaviour)
+        same(instances.wait(instance_id, after, behaviour=behaviour, why=f"{operation} applies"))
+    client.raise_event(instance_id, "go", encode("done"))
+    same(instances.wait(instance_id, "COMPLETED", behaviour=behaviour, why="the event go"))
+    same(instances.wait(instance_id, "COMPLETED", behaviour=behaviour, why="a second look"))
 
 
 @pytest.mark.behaviour("get.workflow-name")
@@ -207,11 +246,13 @@ def test_the_custom_status_property_holds_the_json_of_the_custom_status(
         behaviour=behaviour,
         why=f"EventWorkflow sets the custom status {WAITING_STATUS!r}",
         accept=lambda state: PROP_CUSTOM_STATUS in state.properties,
+        condition=f"properties[{PROP_CUSTOM_STATUS!r}] set",
     )
     if _parsed(state.properties[PROP_CUSTOM_STATUS]) != WAITING_STATUS:
         raise fail(
             behaviour,
-            f"properties[{PROP_CUSTOM_STATUS!r}] must be the JSON text of {WAITING_STATUS!r}",
+            f"properties[{PROP_CUSTOM_STATUS!r}] must hold {WAITING_STATUS!r} (as JSON text, "
+            "or raw as the Go SDK stores a string)",
             state.reply,
             daprd=f'"{PROP_CUSTOM_STATUS}": {json.dumps(json.dumps(WAITING_STATUS))}',
         )

@@ -73,6 +73,7 @@ def test_each_operation_in_each_reachable_status_answers_as_the_lifecycle_table_
             Status.RUNNING.value,
             behaviour=behaviour,
             why=f"{answered}, so a new {EVENT} run must begin (and wait for its event)",
+            previous=[status.value],
         )
     elif operation is Operation.GET and outcome.is_success:
         shown = reply.json().get("runtimeStatus")

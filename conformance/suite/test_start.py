@@ -205,6 +205,7 @@ def wait_for_property(instances: Instances, instance_id: str, key: str, behaviou
         behaviour=behaviour,
         why=f"GET must show the property {key}",
         accept=lambda state: key in state.properties,
+        condition=f"properties[{key!r}] set",
     )
 
 
@@ -302,6 +303,8 @@ def test_starting_the_id_of_a_terminal_instance_begins_a_fresh_run(
         behaviour=behaviour,
         why=f"the new run is an {ECHO} whose output is its new input {new_input}",
         accept=lambda state: run_of(state, profile, ECHO, new_input),
+        condition=f"the new run's workflowName {ECHO!r} and output {encode(new_input)}",
+        previous=[status.value],
     )
 
 
@@ -325,6 +328,7 @@ def test_starting_the_id_of_a_purged_instance_begins_a_fresh_run(
         behaviour=behaviour,
         why="the new run completes with its new input as output",
         accept=lambda state: run_of(state, profile, ECHO, {"after": "purge"}),
+        condition=f"the new run's workflowName {ECHO!r} and output {encode({'after': 'purge'})}",
     )
 
 
@@ -390,6 +394,7 @@ def test_of_simultaneous_starts_of_one_new_id_exactly_one_wins(
         accept=lambda state: (
             not profile.reads_properties or state.properties.get(PROP_INPUT) == winner_input
         ),
+        condition=f"properties[{PROP_INPUT!r}] == {winner_input!r}",
     )
 
 

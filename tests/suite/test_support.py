@@ -8,8 +8,10 @@ import pytest
 
 from conformance.client import Reply, WorkflowClient
 from conformance.lifecycle import Operation
+from conformance.profiles import profile
 from conformance.support import (
     PROTOJSON_TIME,
+    Checks,
     MessageRule,
     Nonconformance,
     Timing,
@@ -146,3 +148,148 @@ def test_a_wait_that_times_out_quotes_every_observed_status_and_the_last_get() -
     assert "instance 'i' did not reach SUSPENDED within" in text
     assert "observed:  404 ERR_INSTANCE_ID_NOT_FOUND (at 0.00s) -> PENDING" in text
     assert "-> RUNNING (at" in text and '"runtimeStatus": "RUNNING"' in text
+
+
+TOO_LONG = exact_error("ERR_INSTANCE_ID_TOO_LONG", 64)
+TOO_LONG_BODY = json.dumps(
+    {
+        "errorCode": "ERR_INSTANCE_ID_TOO_LONG",
+        "message": "workflow instance ID exceeds the max length of 64 characters",
+    }
+)
+
+
+def error_failure(answer: Reply, *expected: object) -> str:
+    """The failure text of ``Checks.error`` (under the dapr profile) for ``answer``."""
+    with pytest.raises(Nonconformance) as failure:
+        Checks(profile("dapr")).error(
+            answer, list(expected) or TOO_LONG, behaviour="start.id-too-long.400", doing="start"
+        )
+    return str(failure.value)
+
+
+def test_an_error_check_accepts_daprd_answer_and_says_which_one_it_was() -> None:
+    others = cause_error("ERR_START_WORKFLOW", "EchoWorkflow")
+    matched = Checks(profile("dapr")).error(
+        reply(400, TOO_LONG_BODY), [others, TOO_LONG], behaviour="b", doing="start"
+    )
+    assert matched is TOO_LONG
+
+
+def test_a_success_where_an_error_is_due_names_the_expected_status_code_and_message() -> None:
+    text = error_failure(reply(202, '{"instanceID":"x"}'))
+    lines = text.splitlines()
+    assert lines[0] == (
+        "start must answer 400 ERR_INSTANCE_ID_TOO_LONG with the message 'workflow instance ID "
+        "exceeds the max length of 64 characters'; the status, errorCode and message differ"
+    )
+    assert "  sent:      POST http://t/v1.0/workflows/dapr/i/pause" in lines
+    assert (
+        "  expected:  status 400, errorCode 'ERR_INSTANCE_ID_TOO_LONG', the message "
+        "'workflow instance ID exceeds the max length of 64 characters'"
+    ) in lines
+    assert (
+        "  found:     status 202 (differs), no errorCode (differs), no message (differs); "
+        "the body has no errorCode and no message (keys ['instanceID'])"
+    ) in lines
+    assert f"  daprd:     400 {TOO_LONG_BODY}" in lines
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "differ"),
+    [
+        (500, TOO_LONG_BODY, "; the status differs"),
+        (400, TOO_LONG_BODY.replace("64 characters", "64 bytes"), "; the message differs"),
+        (400, TOO_LONG_BODY.replace("_TOO_LONG", "_INVALID"), "; the errorCode differs"),
+        (404, "not found", "; the status, errorCode and message differ"),
+    ],
+    ids=["status", "message", "code", "text-body"],
+)
+def test_a_wrong_error_names_exactly_the_parts_that_differ(
+    status: int, body: str, differ: str
+) -> None:
+    first = error_failure(reply(status, body)).splitlines()[0]
+    assert first.startswith("start must answer 400 ERR_INSTANCE_ID_TOO_LONG")
+    assert first.endswith(differ)
+
+
+def test_a_failure_against_several_accepted_errors_lists_each() -> None:
+    not_found = not_found_error(Operation.TERMINATE, "i")
+    text = error_failure(reply(500, '{"errorCode":"ERR_X","message":"m"}'), not_found, TOO_LONG)
+    assert "must answer 404 ERR_INSTANCE_ID_NOT_FOUND with " in text
+    assert " or 400 ERR_INSTANCE_ID_TOO_LONG with " in text
+    assert "  expected:  status 404, errorCode 'ERR_INSTANCE_ID_NOT_FOUND'" in text
+    assert "\n         or: status 400, errorCode 'ERR_INSTANCE_ID_TOO_LONG'" in text
+
+
+def test_the_right_error_with_a_wrong_body_shape_names_the_extra_keys() -> None:
+    body = json.loads(TOO_LONG_BODY) | {"details": []}
+    text = error_failure(reply(400, json.dumps(body)))
+    assert "it has the keys ['details', 'errorCode', 'message']" in text
+
+
+def test_a_wait_on_a_condition_says_what_was_awaited_last_seen_and_for_how_long() -> None:
+    client = ScriptedClient(["PENDING", "RUNNING"])
+    with pytest.raises(Nonconformance) as failure:
+        wait_for_status(
+            client,
+            "i",
+            {"RUNNING"},
+            timing=Timing(deadline=0.05, interval=0.001),
+            behaviour="workflow.event.waits",
+            why="EventWorkflow sets it",
+            accept=lambda state: "properties" in state.body,
+            condition="properties set",
+        )
+    lines = str(failure.value).splitlines()
+    assert lines[0].startswith("instance 'i' showed RUNNING but not properties set within ")
+    assert lines[0].endswith("s: EventWorkflow sets it")
+    assert "  awaited:   runtimeStatus RUNNING, with properties set" in lines
+    last_seen = [line for line in lines if line.startswith("  last seen: RUNNING since 0.0")]
+    assert last_seen and last_seen[0].endswith("s waited)") and " of the " in last_seen[0]
+
+
+def test_a_wait_stops_as_soon_as_the_instance_ends_in_another_terminal_status() -> None:
+    client = ScriptedClient(["RUNNING", "FAILED"])
+    with pytest.raises(Nonconformance) as failure:
+        wait_for_status(client, "i", {"COMPLETED"}, timing=Timing(deadline=60, interval=0))
+    text = str(failure.value)
+    assert text.startswith(
+        "instance 'i' did not reach COMPLETED: it ended FAILED, a terminal status"
+    )
+    assert "observed:  RUNNING (at 0.00s) -> FAILED (at 0.00s)" in text
+
+
+def test_a_terminal_status_seen_first_stops_the_wait_unless_it_may_be_the_previous_one() -> None:
+    with pytest.raises(Nonconformance, match="it ended TERMINATED"):
+        wait_for_status(
+            ScriptedClient(["TERMINATED", "RUNNING"]),
+            "i",
+            {"RUNNING"},
+            timing=Timing(deadline=60, interval=0),
+        )
+    state = wait_for_status(
+        ScriptedClient(["TERMINATED", "TERMINATED", "PENDING", "RUNNING"]),
+        "i",
+        {"RUNNING"},
+        timing=Timing(deadline=60, interval=0),
+        previous={"TERMINATED"},
+    )
+    assert state.status == "RUNNING"
+
+
+def test_the_previous_status_is_excused_only_until_the_instance_shows_another() -> None:
+    with pytest.raises(Nonconformance, match="it ended FAILED"):
+        wait_for_status(
+            ScriptedClient(["FAILED", "RUNNING", "FAILED"]),
+            "i",
+            {"COMPLETED"},
+            timing=Timing(deadline=60, interval=0),
+            previous={"FAILED"},
+        )
+
+
+def test_a_wait_for_absent_lets_a_purge_lag_behind_a_terminal_status() -> None:
+    client = ScriptedClient(["COMPLETED", "COMPLETED", "404"])
+    state = wait_for_status(client, "i", {"ABSENT"}, timing=Timing(deadline=60, interval=0))
+    assert state.body == {} and state.reply.status == 404
