@@ -3,6 +3,7 @@ engine rebuilt from the file carries on where the old one stopped."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections import deque
@@ -99,6 +100,18 @@ def test_an_instance_record_round_trips_with_every_field_set() -> None:
     )
     assert decode_instance(encode_instance(instance)) == instance
     assert encode_instance(instance).isascii()
+
+
+def test_a_record_keeps_no_cache_and_reads_fields_it_lacks_or_no_longer_knows() -> None:
+    instance = Instance("a", "EchoWorkflow", 1, Status.RUNNING, None, START_US, custom_status="1")
+    instance.rendered = (START_US, lambda view: b"", b"{}")
+    record = json.loads(encode_instance(instance))
+    assert "rendered" not in record
+    del record["custom_status"]
+    record["a_field_from_another_version"] = 1
+    restored = decode_instance(json.dumps(record))
+    assert (restored.custom_status, restored.rendered) == (None, None)
+    assert restored.last_updated_us == START_US
 
 
 def test_a_scheduled_command_record_round_trips() -> None:
