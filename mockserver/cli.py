@@ -22,6 +22,8 @@ from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES,
 from mockserver.store import StoreError
 
 READY_LINE = "dapr-workflow-mock listening on http://{host}:{port}"
+SHUTDOWN_TIMEOUT = 5.0
+"""Seconds SIGTERM waits for requests still in flight (a stalled upload must not hold it 60 s)."""
 """Printed once on stdout when the mock accepts connections (the suite's CLI waits for it)."""
 EXPOSED_WARNING = (
     "WARNING: dapr-workflow-mock is listening on {host}, beyond this machine's loopback. "
@@ -196,7 +198,7 @@ async def _serve(args: argparse.Namespace) -> None:
     warning = exposure_warning(args.host)
     if warning is not None:
         log.warning(warning)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     try:
         site = web.TCPSite(runner, args.host, args.port)
