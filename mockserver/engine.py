@@ -51,6 +51,11 @@ from mockserver.orchestrator import (
 )
 
 FORCED_FAILURE_TYPE = "MockForcedFailure"
+SETTLE_BUDGET = 1000
+"""Scheduled entries one :meth:`Engine.settle` fires at most, so a workflow that continues as new
+without end (or a flood of due timers) cannot hold the event loop; requests get in between."""
+ADVANCE_BUDGET = 100_000
+"""The same for a manual clock's advance, which should fire everything that fell due."""
 _ASCII_ID = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -118,6 +123,8 @@ class Instance:
     events: dict[str, deque[str]] = field(default_factory=dict)
     parent: tuple[str, int] | None = None
     children: list[tuple[str, int]] = field(default_factory=list)
+    lifetime: int | None = None
+    """The execution this instance was created with (None: unknown, restored from a store)."""
     rendered: tuple[int, Callable[[InstanceView], bytes], bytes] | None = None
     """The last :meth:`Engine.get_rendered` answer and the ``last_updated_us`` it was made at."""
 
@@ -266,6 +273,16 @@ def error_for(
     return DaprError(code, instance_id, f"the workflow is {status.value}")
 
 
+def _is_current(instance: Instance, due: Due) -> bool:
+    """Whether ``due`` still applies. A terminate, pause, resume or purge is for the instance, so
+    it outlives continue-as-new; the rest (and a raised event, dropped with the buffered ones)
+    is for one execution."""
+    for_instance = due.kind == "command" and due.operation is not Operation.RAISE_EVENT
+    if for_instance and instance.lifetime is not None:
+        return instance.lifetime <= due.execution
+    return instance.execution == due.execution
+
+
 _error_for = error_for
 """The old private name, still imported by engineserver."""
 
@@ -376,7 +393,7 @@ class Engine:
         self.clock.advance(seconds)
         if self._journal is not None:
             self._journal.clock_moved = True
-        return self.settle()
+        return self.settle(ADVANCE_BUDGET)
 
     def instances(self) -> list[InstanceView]:
         self.settle()
@@ -431,9 +448,9 @@ class Engine:
     def next_due_us(self) -> int | None:
         return self._heap.next_due_us()
 
-    def settle(self) -> int:
-        """Progress woken instances and fire all due work until nothing is left; returns the
-        number of scheduled entries fired."""
+    def settle(self, budget: int = SETTLE_BUDGET) -> int:
+        """Progress woken instances and fire due work until nothing is left, or until ``budget``
+        entries fired (the scheduler loop fires the rest); returns the number fired."""
         fired = 0
         while True:
             if self._woken:
@@ -441,7 +458,7 @@ class Engine:
                 if instance is not None:
                     self._progress(instance)
                 continue
-            due = self._heap.pop_due(self.clock.now_us())
+            due = self._heap.pop_due(self.clock.now_us()) if fired < budget else None
             if due is None:
                 if self._journal:
                     self._commit()
@@ -465,7 +482,7 @@ class Engine:
 
     def _fire(self, due: Due) -> None:
         instance = self._instances.get(due.instance_id)
-        if instance is None or instance.execution != due.execution:
+        if instance is None or not _is_current(instance, due):
             return
         if due.kind == "start":
             self._process_start(instance)
@@ -573,6 +590,7 @@ class Engine:
             last_updated_us=previous.last_updated_us if previous else 0,
             parent=parent,
         )
+        instance.lifetime = instance.execution
         self._touch(instance)
         self._instances[instance_id] = instance
         self._after(self._start_delay_us, Due("start", instance_id, instance.execution))

@@ -330,3 +330,20 @@ async def test_concurrent_operations_with_delays_and_clock_advances_leave_only_l
     sent = await stress.run(ROUNDS)
     assert sent == ROUNDS * BATCH
     await assert_every_instance_is_in_a_runtime_status(dapr)
+
+
+@pytest.mark.parametrize(
+    ("command", "settled"), [("terminate", Status.TERMINATED), ("pause", Status.SUSPENDED)]
+)
+async def test_a_command_racing_continue_as_new_still_takes_effect(
+    make_dapr: Callable[..., Awaitable[Dapr]], command: str, settled: Status
+) -> None:
+    # The command is answered in one generation and takes effect in a later one: it is for the
+    # instance, as daprd's are, not for the generation that happened to be running.
+    dapr = await make_dapr(clock="manual", start_delay=1, transition_delay=2)
+    assert (await dapr.start("ContinueAsNewWorkflow", "chain", "5")).status == 202
+    await dapr.advance(1)
+    assert (await dapr.call("POST", f"/v1.0/workflows/dapr/chain/{command}")).status == 202
+    for _ in range(10):
+        await dapr.advance(1)
+    assert await observed_status(dapr, "chain") is settled

@@ -246,3 +246,18 @@ def test_deeply_nested_json_is_refused_or_fails_the_workflow_and_never_crashes(
         status, _, payload = send_raw(mock_url, method, target, body)
         server_errors.assert_none(f"{method} {target!r} with JSON nested {depth} deep")
         assert status in (200, 202, 400, 404, 500), (target, status, payload)
+
+
+def test_a_workflow_that_continues_as_new_a_million_times_does_not_hold_the_mock(
+    mock_url: str, server_errors: ServerErrors
+) -> None:
+    start = b"/v1.0/workflows/dapr/ContinueAsNewWorkflow/start?instanceID=endless"
+    assert send_raw(mock_url, "POST", start, b"1000000")[0] == 202
+    state = send_raw(mock_url, "GET", b"/v1.0/workflows/dapr/endless", b"")
+    assert json.loads(state[2])["runtimeStatus"] == "RUNNING", state
+    other = b"/v1.0/workflows/dapr/EchoWorkflow/start?instanceID=meanwhile"
+    assert send_raw(mock_url, "POST", other, b"1")[0] == 202
+    assert send_raw(mock_url, "POST", b"/v1.0/workflows/dapr/endless/terminate", b"")[0] == 202
+    state = send_raw(mock_url, "GET", b"/v1.0/workflows/dapr/endless", b"")
+    assert json.loads(state[2])["runtimeStatus"] == "TERMINATED", state
+    server_errors.assert_none("an endless continue-as-new chain")
