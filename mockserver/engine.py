@@ -23,6 +23,7 @@ Pure: no I/O, no aiohttp.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import uuid
@@ -55,6 +56,8 @@ SETTLE_BUDGET = 1000
 """Scheduled entries one :meth:`Engine.settle` fires at most, so a workflow that continues as new
 without end (or a flood of due timers) cannot hold the event loop; requests get in between."""
 ADVANCE_BUDGET = 100_000
+LATEST_US = 253_402_300_799_999_999
+"""9999-12-31T23:59:59.999999Z: a manual clock moved past it could not write a timestamp."""
 """The same for a manual clock's advance, which should fire everything that fell due."""
 _ASCII_ID = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -388,8 +391,12 @@ class Engine:
                 "the clock is real time; start the mock with --clock manual "
                 "(create_app(clock='manual')) to advance it",
             )
-        if seconds < 0:
+        if not math.isfinite(seconds) or seconds < 0:
             raise ControlError("MOCK_BAD_REQUEST", 400, f"cannot advance by {seconds} seconds")
+        if seconds > (LATEST_US - self.clock.now_us()) / 1_000_000:
+            raise ControlError(
+                "MOCK_BAD_REQUEST", 400, f"cannot advance by {seconds} seconds: past the year 9999"
+            )
         self.clock.advance(seconds)
         if self._journal is not None:
             self._journal.clock_moved = True

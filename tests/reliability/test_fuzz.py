@@ -261,3 +261,44 @@ def test_a_workflow_that_continues_as_new_a_million_times_does_not_hold_the_mock
     state = send_raw(mock_url, "GET", b"/v1.0/workflows/dapr/endless", b"")
     assert json.loads(state[2])["runtimeStatus"] == "TERMINATED", state
     server_errors.assert_none("an endless continue-as-new chain")
+
+
+# --- the control API ------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=6,
+)
+CONTROL_BODIES = st.one_of(
+    st.builds(lambda value: {"seconds": value}, JSON_VALUES | st.floats(min_value=1e9)),
+    st.builds(lambda value: {"output": value}, JSON_VALUES),
+    st.builds(lambda m, t: {"message": m, "errorType": t}, JSON_VALUES, JSON_VALUES),
+    JSON_VALUES,
+).map(lambda value: json.dumps(value).encode())
+CONTROL_PATHS = [
+    b"/_mock/clock/advance",
+    b"/_mock/instances/held/complete",
+    b"/_mock/instances/held/fail",
+]
+
+
+@pytest.fixture(scope="module")
+def manual_mock_url(server_errors: ServerErrors) -> Iterator[str]:
+    with running_mock(clock="manual", validate_responses=True) as url:
+        yield url
+
+
+@hypothesis.settings(max_examples=FUZZ_EXAMPLES * 2, database=None, deadline=None)
+@hypothesis.seed(FUZZ_SEED)
+@hypothesis.given(path=st.sampled_from(CONTROL_PATHS), body=CONTROL_BODIES)
+def test_fuzzed_control_api_bodies_are_refused_or_obeyed_and_the_mock_keeps_working(
+    manual_mock_url: str, server_errors: ServerErrors, path: bytes, body: bytes
+) -> None:
+    start = b"/v1.0/workflows/dapr/EventWorkflow/start?instanceID=held"
+    send_raw(manual_mock_url, "POST", start, b"")
+    status, _, payload = send_raw(manual_mock_url, "POST", path, body)
+    assert status in (200, 400, 404, 409), (path, body, status, payload)
+    state = send_raw(manual_mock_url, "GET", b"/v1.0/workflows/dapr/held", b"")
+    assert state[0] == 200, (path, body, state)
+    server_errors.assert_none(f"POST {path!r} {body!r}")
