@@ -31,6 +31,8 @@ from conformance.support import (
 )
 from conformance.workflows import ECHO, EVENT, FAIL, WAITING_STATUS
 
+FAILURE_PREFIX = "dapr.workflow.failure."
+
 
 def check_shape(state: State, instance_id: str, profile: Profile, *, behaviour: str) -> None:
     """The GET body's keys and value types, as daprd (or the reference document) has them."""
@@ -285,6 +287,22 @@ def test_a_failed_instance_has_the_failure_properties(instances: Instances) -> N
             behaviour,
             f"{PROP_ERROR_MESSAGE!r} must contain the failure message {message!r}",
             state.reply,
+        )
+
+
+@pytest.mark.behaviour("get.properties.failure")
+def test_a_completed_instance_has_no_failure_properties(instances: Instances) -> None:
+    behaviour = "get.properties.failure"
+    instance_id = instances.start(ECHO, "no failure")
+    state = instances.wait(instance_id, "COMPLETED", behaviour=behaviour)
+    failure_keys = sorted(k for k in state.properties if k.startswith(FAILURE_PREFIX))
+    if failure_keys:
+        raise fail(
+            behaviour,
+            f"a COMPLETED instance must have no {FAILURE_PREFIX}* properties; it has "
+            f"{failure_keys}",
+            state.reply,
+            daprd="the failure properties only when the run failed (FailureDetails set)",
         )
 
 

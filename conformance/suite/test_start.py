@@ -72,6 +72,16 @@ def test_start_without_an_instance_id_generates_one(
         behaviour=behaviour,
         why="the generated ID must name the started instance",
     )
+    again = client.start(ECHO, given, encode("generated again"))
+    second = checks.started(again, None, behaviour=behaviour, doing=f"a second {doing}")
+    instances.started.append(second)
+    if second == generated:
+        raise fail(
+            behaviour,
+            f"each {doing} must generate a new instance ID; two starts both got {generated!r}",
+            again,
+            daprd="a new random UUIDv4 per start (uuid.NewRandom)",
+        )
 
 
 def padded(stem: str, size: int, filler: str = "x") -> str:
@@ -239,16 +249,18 @@ def test_the_start_body_becomes_the_input_verbatim(
 
 
 @pytest.mark.behaviour("start.input-empty")
-def test_an_empty_start_body_gives_the_empty_input(
-    client: WorkflowClient, instances: Instances
-) -> None:
+def test_an_empty_start_body_gives_the_empty_input(instances: Instances) -> None:
+    """An empty body gives the input "", or no input key (facts §2.3: uncertain end to end)."""
     behaviour = "start.input-empty"
     instance_id = instances.start(EVENT)
-    state = wait_for_property(instances, instance_id, PROP_INPUT, behaviour)
-    if state.properties[PROP_INPUT] != "":
+    state = instances.wait(
+        instance_id, "RUNNING", behaviour=behaviour, why="EventWorkflow waits for its event"
+    )
+    if state.properties.get(PROP_INPUT, "") != "":
         raise fail(
             behaviour,
-            f"an empty start body must give properties[{PROP_INPUT!r}] == ''",
+            f"an empty start body must give properties[{PROP_INPUT!r}] == '' (or no such key), "
+            f"not {state.properties[PROP_INPUT]!r}",
             state.reply,
             daprd=f'"{PROP_INPUT}": ""',
         )
@@ -256,10 +268,11 @@ def test_an_empty_start_body_gives_the_empty_input(
 
 @pytest.mark.behaviour("start.duplicate-active-id.message")
 def test_starting_the_id_of_an_active_instance_is_refused(
-    client: WorkflowClient, checks: Checks, instances: Instances
+    client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
 ) -> None:
     behaviour = "start.duplicate-active-id.message"
     instance_id = instances.in_status(Status.RUNNING, behaviour=behaviour)
+    before = instances.wait(instance_id, "RUNNING", behaviour=behaviour)
     reply = client.start(EVENT, instance_id, encode("second"))
     checks.error(
         reply,
@@ -267,9 +280,26 @@ def test_starting_the_id_of_an_active_instance_is_refused(
         behaviour=behaviour,
         doing="start of an ID whose instance is RUNNING",
     )
-    instances.stays(
+    after = instances.stays(
         instance_id, "RUNNING", behaviour=behaviour, why="the refused start must not touch the run"
     )
+    keys = ["createdAt"] + ([f"properties.{PROP_INPUT}"] if profile.reads_properties else [])
+    for key in keys:
+        was, now = field_of(before, key), field_of(after, key)
+        if was != now:
+            raise fail(
+                behaviour,
+                f"a refused start must not touch the run: {key} was {was!r} before it and is "
+                f"{now!r} after",
+                after.reply,
+            )
+
+
+def field_of(state: State, key: str) -> object:
+    """A top-level GET field, or ``properties.<name>`` for a property."""
+    if key.startswith("properties."):
+        return state.properties.get(key.removeprefix("properties."))
+    return state.body.get(key)
 
 
 def run_of(state: State, profile: Profile, workflow: str, output: object) -> bool:

@@ -19,6 +19,7 @@ from conformance.support import (
     PROP_CUSTOM_STATUS,
     PROP_ERROR_MESSAGE,
     PROP_ERROR_TYPE,
+    PROP_INPUT,
     PROP_OUTPUT,
     Checks,
     Instances,
@@ -69,6 +70,13 @@ def custom_status_is(state: State, expected: str) -> bool:
     """
     shown = state.properties.get(PROP_CUSTOM_STATUS)
     return shown in (expected, json.dumps(expected))
+
+
+def _json_or_none(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text is not None else None
+    except ValueError:
+        return None
 
 
 def check_output(state: State, profile: Profile, expected: Any, *, behaviour: str) -> None:
@@ -231,9 +239,19 @@ def test_parent_workflow_completes_with_its_childs_output(
     client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
 ) -> None:
     behaviour = "workflow.parent.completes-with-child"
-    parent = instances.start(PARENT, {"family": 1})
+    family = {"family": [1, "one"]}
+    parent = instances.start(PARENT, family)
     child = child_instance_id(parent)
-    instances.wait(child, "RUNNING", behaviour=behaviour, why=f"the parent starts {child!r}")
+    started = instances.wait(
+        child, "RUNNING", behaviour=behaviour, why=f"the parent starts {child!r}"
+    )
+    if profile.reads_properties and _json_or_none(started.properties.get(PROP_INPUT)) != family:
+        raise fail(
+            behaviour,
+            f"the child must get the parent's input: properties[{PROP_INPUT!r}] must be JSON "
+            f"text equal to {json.dumps(family)}",
+            started.reply,
+        )
     instances.stays(parent, "RUNNING", behaviour=behaviour, why="the child has not completed")
     reply = client.raise_event(child, GO_EVENT, encode({"from": "child"}))
     checks.accepted_command(reply, behaviour=behaviour, doing="raiseEvent go on the child")

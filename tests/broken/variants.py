@@ -8,8 +8,7 @@ A variant is the mock built by ``create_app(...)`` and changed in one way, witho
 
 Each variant's one-line docstring names the bug and a behaviour that must catch it; its
 ``@variant(...)`` lists every behaviour whose tests must fail against it (``catches``) and
-``says``, a text their failure messages must contain. A variant with a ``gap`` is a bug the
-suite does not catch yet (its test is an ``xfail(strict=True)`` naming the missing check).
+``says``, a text their failure messages must contain.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from conformance.workflows import (
     Workflow,
     WorkflowContext,
     WorkflowResult,
+    child_instance_id,
     failure_message,
     timer_workflow,
 )
@@ -60,12 +60,11 @@ class Variant:
     bug: str
     make_app: AppFactory
     catches: tuple[str, ...]
-    """Behaviour IDs: the suite runs their tests, and (unless a gap) each has a failing one."""
+    """Behaviour IDs: the suite runs their tests, and each has a failing one."""
     says: str
     """Text that a failing test of each behaviour must have in its message."""
     quick: bool = True
     start_delay: float = 0.0
-    gap: str | None = None
 
     def app(self) -> web.Application:
         return self.make_app(self.start_delay)
@@ -79,7 +78,6 @@ def variant(
     says: str,
     quick: bool = True,
     start_delay: float = 0.0,
-    gap: str | None = None,
 ) -> Callable[[AppFactory], AppFactory]:
     """Register a variant; its docstring is the bug."""
 
@@ -87,7 +85,7 @@ def variant(
         bug = (make_app.__doc__ or "").strip()
         assert bug, f"variant {make_app.__name__} needs a one-line docstring naming its bug"
         VARIANTS.append(
-            Variant(make_app.__name__, bug, make_app, catches, says, quick, start_delay, gap)
+            Variant(make_app.__name__, bug, make_app, catches, says, quick, start_delay)
         )
         return make_app
 
@@ -412,12 +410,27 @@ def last_updated_at_is_always_now(start_delay: float) -> web.Application:
 
 
 @variant("start.input-empty", says="dapr.workflow.input")
-def empty_input_is_left_out(start_delay: float) -> web.Application:
-    """an empty start body gives no input property, not "" (start.input-empty)."""
+def empty_input_is_null(start_delay: float) -> web.Application:
+    """an empty start body gives the input "null", not "" (start.input-empty)."""
 
     def change(body: dict[str, Any]) -> None:
         if properties(body).get("dapr.workflow.input") == "":
-            del properties(body)["dapr.workflow.input"]
+            properties(body)["dapr.workflow.input"] = "null"
+
+    return with_middleware(get_body(change), start_delay)
+
+
+@variant("get.properties.failure", says="must have no dapr.workflow.failure.* properties")
+def completed_instances_have_empty_failure_properties(start_delay: float) -> web.Application:
+    """a COMPLETED instance shows empty failure properties (get.properties.failure)."""
+
+    def change(body: dict[str, Any]) -> None:
+        if body.get("runtimeStatus") == "COMPLETED":
+            failure = {
+                "dapr.workflow.failure.error_type": "",
+                "dapr.workflow.failure.error_message": "",
+            }
+            body["properties"] = {**properties(body), **failure}
 
     return with_middleware(get_body(change), start_delay)
 
@@ -515,6 +528,20 @@ class HexIdEngine(Engine):
 def generated_ids_are_not_uuid4(start_delay: float) -> web.Application:
     """a generated ID is 32 hex digits, not a UUIDv4 (start.generated-id.uuid4)."""
     return with_engine(HexIdEngine, start_delay)
+
+
+class ConstantIdEngine(Engine):
+    """Every generated ID is the same UUIDv4."""
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        fixed = "3f0c6c1e-9a4b-4c1e-8f7a-2b6f1d3e4a5b"
+        return super().start(workflow_name, instance_id or fixed, input_text)
+
+
+@variant("start.generated-id.uuid4", says="must generate a new instance ID")
+def generated_ids_are_all_the_same(start_delay: float) -> web.Application:
+    """every start without an ID gets the same UUIDv4 (start.generated-id.uuid4)."""
+    return with_engine(ConstantIdEngine, start_delay)
 
 
 class LenientRaiseEngine(Engine):
@@ -643,6 +670,23 @@ class ReplacingStartEngine(Engine):
 def duplicate_start_of_an_active_id_is_accepted(start_delay: float) -> web.Application:
     """start of an active ID replaces the run (start.duplicate-active-id.message)."""
     return with_engine(ReplacingStartEngine, start_delay)
+
+
+class InputOverwritingStartEngine(Engine):
+    """A refused start of an active ID still stores its input on the running instance."""
+
+    def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
+        instance = self._instances.get(instance_id or "")
+        if instance is not None and instance.status is Status.RUNNING:
+            instance.input = input_text
+            self._touch(instance)
+        return super().start(workflow_name, instance_id, input_text)
+
+
+@variant("start.duplicate-active-id.message", says="a refused start must not touch the run")
+def a_refused_start_overwrites_the_input(start_delay: float) -> web.Application:
+    """a refused start of a RUNNING ID replaces its input (start.duplicate-active-id.message)."""
+    return with_engine(InputOverwritingStartEngine, start_delay)
 
 
 class NoReuseEngine(Engine):
@@ -831,3 +875,18 @@ def misnamed_child_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
 def child_is_not_named_id_dash_child(start_delay: float) -> web.Application:
     """the child of ParentWorkflow is <id>_child (workflow.parent.completes-with-child)."""
     return with_workflow(PARENT, misnamed_child_workflow, start_delay)
+
+
+def orphaned_child_parent_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
+    """ParentWorkflow that starts its child without input."""
+    return (
+        yield ctx.call_child_workflow(
+            EVENT, input=None, instance_id=child_instance_id(ctx.instance_id)
+        )
+    )
+
+
+@variant("workflow.parent.completes-with-child", says="the child must get the parent's input")
+def child_gets_no_input(start_delay: float) -> web.Application:
+    """ParentWorkflow starts its child without its input (workflow.parent.completes-with-child)."""
+    return with_workflow(PARENT, orphaned_child_parent_workflow, start_delay)
