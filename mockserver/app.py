@@ -20,6 +20,7 @@ from mockserver.engine import Engine, Snapshot
 from mockserver.errors import dapr_errors
 from mockserver.guard import GUARD, Guard, guarded_dispatch
 from mockserver.handlers import APP_ID, ENGINE, serve_directly
+from mockserver.heap import frozen_survivors
 from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
 from mockserver.store import SqliteStore, Synchronous
 from mockserver.validation import ResponseValidator, validation_middleware
@@ -122,6 +123,7 @@ def create_app(
     app.router.add_route("*", r"/{tail:[\s\S]*}", guarded_dispatch(guard))
     serve_directly(app)
     app.cleanup_ctx.append(_run_scheduler)
+    app.cleanup_ctx.append(frozen_survivors)
     if sqlite_store is not None:
         app[STORE] = sqlite_store
         # After the scheduler (cleanup_ctx runs first), so nothing commits after the close.

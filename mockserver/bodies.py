@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 from aiohttp import web
@@ -66,3 +67,36 @@ def workflow_state(view: InstanceView) -> dict[str, Any]:
     if view.properties:
         body["properties"] = dict(sorted(view.properties.items()))
     return body
+
+
+def state_body(view: InstanceView) -> bytes:
+    """``encode(workflow_state(view))``, written directly: the GET body as bytes.
+
+    Strings go through the JSON encoder's own string function, keys in the same order, so the
+    bytes are the same (``tests/mock/test_bodies.py`` checks it).
+    """
+    parts = ['{"instanceID":', encode_basestring(view.instance_id)]
+    if view.workflow_name:
+        parts += [',"workflowName":', encode_basestring(view.workflow_name)]
+    parts += [
+        ',"createdAt":"',
+        format_rfc3339(view.created_at_us),
+        '","lastUpdatedAt":"',
+        format_rfc3339(view.last_updated_at_us),
+        '","runtimeStatus":',
+        encode_basestring(view.runtime_status.value),
+    ]
+    if view.properties:
+        parts.append(',"properties":{')
+        parts.append(
+            ",".join(
+                f"{encode_basestring(key)}:{encode_basestring(value)}"
+                for key, value in sorted(view.properties.items())
+            )
+        )
+        parts.append("}")
+    parts.append("}")
+    text = "".join(parts)
+    if text.isascii():
+        return text.encode("ascii")
+    return go_text(text).encode("utf-8")

@@ -13,14 +13,8 @@ from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 from conformance.lifecycle import Operation
 from mockserver import __version__
 from mockserver.api_errors import DaprError
-from mockserver.bodies import (
-    EMPTY_OBJECT,
-    encode,
-    encoded_response,
-    result_response,
-    workflow_state,
-)
-from mockserver.engine import Engine, InstanceView
+from mockserver.bodies import EMPTY_OBJECT, encoded_response, result_response, state_body
+from mockserver.engine import Engine
 from mockserver.routing import HEALTHZ, METADATA, BadEscape, RouteMatch, match, parse_query
 
 ENGINE = web.AppKey("engine", Engine)
@@ -99,12 +93,8 @@ async def _start(request: web.Request, params: dict[str, str], query: str) -> we
 
 async def _get(request: web.Request, params: dict[str, str], query: str) -> web.StreamResponse:
     await _check_json_body(request)
-    body = request.app[ENGINE].get_rendered(params["instanceID"], _state_body)
+    body = request.app[ENGINE].get_rendered(params["instanceID"], state_body)
     return encoded_response(200, body)
-
-
-def _state_body(view: InstanceView) -> bytes:
-    return encode(workflow_state(view))
 
 
 def _command(method: str) -> Handler:
@@ -159,12 +149,16 @@ _HANDLERS: dict[Operation | str, Handler] = {
 
 async def _body_text(request: web.Request) -> str:
     """The raw body as the workflow input or event payload (daprd passes it verbatim)."""
+    if not request.body_exists:
+        return ""
     return (await request.read()).decode("utf-8", "replace")
 
 
 async def _check_json_body(request: web.Request) -> None:
     """daprd unmarshals a non-empty body with protojson into the request message, then ignores
     it; only a body that would not unmarshal matters (400 ``ERR_MALFORMED_REQUEST``)."""
+    if not request.body_exists:
+        return
     body = await request.read()
     if body:
         problem = protojson_problem(body)

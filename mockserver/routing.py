@@ -233,6 +233,19 @@ def scan_routes(method: str, raw_path: str) -> RouteMatch | None:
 
 def parse_query(raw_query: str) -> dict[str, str]:
     """Go's ``url.Values.Get`` for every key: bad pairs dropped, first value wins."""
+    if "%" in raw_query or "+" in raw_query or ";" in raw_query or not raw_query.isascii():
+        return scan_query(raw_query)
+    # Nothing to decode and no pair to drop but empty ones.
+    values: dict[str, str] = {}
+    for pair in raw_query.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            values.setdefault(key, value)
+    return values
+
+
+def scan_query(raw_query: str) -> dict[str, str]:
+    """:func:`parse_query` by the general rules alone (the reference for its fast path)."""
     values: dict[str, str] = {}
     for pair in _to_bytes(raw_query).split(b"&"):
         if b";" in pair or not pair:

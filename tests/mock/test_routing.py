@@ -14,6 +14,7 @@ from mockserver.routing import (
     go_text,
     match,
     parse_query,
+    scan_query,
     scan_routes,
 )
 
@@ -142,3 +143,9 @@ def test_the_fast_path_routes_every_path_as_the_general_rules_do(
             match(method, raw)
         return
     assert match(method, raw) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab=&;%2F+é", max_size=12))
+def test_the_query_fast_path_parses_as_the_general_rules_do(raw_query: str) -> None:
+    assert parse_query(raw_query) == scan_query(raw_query)

@@ -1,0 +1,59 @@
+"""The GET body written directly is byte for byte the generic encoding of the same state."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance.lifecycle import Status
+from mockserver.bodies import encode, state_body, workflow_state
+from mockserver.engine import InstanceView
+
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(["<", ">", "&", '"', "\\", "\n", "\x00", "\u2028", "\udcff", "\ud800"]),
+    ),
+    max_size=12,
+)
+_PROPERTY_KEYS = st.sampled_from(
+    [
+        "dapr.workflow.input",
+        "dapr.workflow.custom_status",
+        "dapr.workflow.output",
+        "dapr.workflow.failure.error_type",
+        "dapr.workflow.failure.error_message",
+    ]
+)
+_MICROS = st.one_of(st.none(), st.integers(min_value=0, max_value=4_102_444_800_000_000))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    instance_id=_TEXT,
+    workflow_name=st.one_of(st.none(), _TEXT),
+    created=_MICROS,
+    updated=st.integers(min_value=0, max_value=4_102_444_800_000_000),
+    status=st.sampled_from([s for s in Status if s is not Status.ABSENT]),
+    properties=st.dictionaries(_PROPERTY_KEYS, _TEXT),
+)
+def test_the_direct_get_body_is_the_generic_encoding(
+    instance_id: str,
+    workflow_name: str | None,
+    created: int | None,
+    updated: int,
+    status: Status,
+    properties: dict[str, str],
+) -> None:
+    view = InstanceView(
+        instance_id=instance_id,
+        workflow_name=workflow_name,
+        created_at_us=created,
+        last_updated_at_us=updated,
+        runtime_status=status,
+        properties=properties,
+        parent_instance_id=None,
+        waiting_for=None,
+        buffered_events={},
+    )
+    assert state_body(view) == encode(workflow_state(view))
