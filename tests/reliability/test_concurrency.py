@@ -49,9 +49,11 @@ WORKFLOW_INPUTS = {
     "TimerWorkflow": "0.002",
     "FailWorkflow": '"raced"',
     "ParentWorkflow": '"parent"',
+    "ContinueAsNewWorkflow": "3",
 }
-"""What the rounds start: every conformance workflow but ContinueAsNew (same statuses as Echo);
-ParentWorkflow brings a child whose terminate and purge follow its parent's."""
+"""What the rounds start: the six conformance workflows; ParentWorkflow brings a child whose
+terminate and purge follow its parent's, ContinueAsNewWorkflow new executions that commands
+must follow."""
 
 OPERATION_WEIGHTS = {
     Operation.START: 4,
