@@ -619,12 +619,12 @@ def wait_for_status(
             return Status.ABSENT.value in wanted and (absent or is_404)(reply)
         return state.status in wanted and (accept is None or accept(state))
 
-    def details(elapsed: float) -> list[str]:
-        last = history.seen[-1]
+    def details(*, lasting: bool = True) -> list[str]:
+        last, waited = history.seen[-1], time.monotonic() - history.started
+        seen = f"last seen: {last.label} since {last.at:.2f}s (for {waited - last.at:.2f}s "
         return [
             f"awaited:   {awaited}",
-            f"last seen: {last.label} since {last.at:.2f}s (for {elapsed - last.at:.2f}s "
-            f"of the {elapsed:.2f}s waited)",
+            *([seen + f"of the {waited:.2f}s waited)"] if lasting else []),
             f"observed:  {history.describe()}",
         ]
 
@@ -636,9 +636,10 @@ def wait_for_status(
             return None
         claim = (
             f"instance {instance_id!r} did not reach {' or '.join(sorted(wanted))}: it ended "
-            f"{seen}, a terminal status it does not leave on its own{why_part}"
+            f"{seen} after {elapsed:.2f}s, a terminal status it does not leave on its own"
+            f"{why_part}"
         )
-        return fail(behaviour or "-", claim, reply, details=details(elapsed))
+        return fail(behaviour or "-", claim, reply, details=details(lasting=False))
 
     def timeout(reply: Reply, elapsed: float) -> Nonconformance:
         state = read_state(reply)
@@ -652,7 +653,7 @@ def wait_for_status(
                 f"instance {instance_id!r} did not reach {' or '.join(sorted(wanted))} "
                 f"within {elapsed:.1f}s{why_part}"
             )
-        return fail(behaviour or "-", claim, reply, details=details(elapsed))
+        return fail(behaviour or "-", claim, reply, details=details())
 
     reply = eventually(probe, reached, timing=timing, on_timeout=timeout, hopeless=ended)
     state = read_state(reply)
@@ -686,7 +687,9 @@ def stays(
         if found not in wanted:
             raise fail(
                 behaviour,
-                f"instance {instance_id!r} must stay {' or '.join(sorted(wanted))}: {why}",
+                f"instance {instance_id!r} must stay {' or '.join(sorted(wanted))} for "
+                f"{seconds:.2f}s: {why}; it showed {label(reply)} after "
+                f"{history.seen[-1].at:.2f}s",
                 reply,
                 details=[f"observed:  {history.describe()}"],
             )

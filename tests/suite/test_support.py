@@ -21,6 +21,7 @@ from conformance.support import (
     explain,
     not_found_error,
     parse_time,
+    stays,
     wait_for_status,
 )
 
@@ -254,9 +255,9 @@ def test_a_wait_stops_as_soon_as_the_instance_ends_in_another_terminal_status() 
     with pytest.raises(Nonconformance) as failure:
         wait_for_status(client, "i", {"COMPLETED"}, timing=Timing(deadline=60, interval=0))
     text = str(failure.value)
-    assert text.startswith(
-        "instance 'i' did not reach COMPLETED: it ended FAILED, a terminal status"
-    )
+    assert text.startswith("instance 'i' did not reach COMPLETED: it ended FAILED after 0.0")
+    assert "a terminal status it does not leave on its own" in text
+    assert "last seen" not in text
     assert "observed:  RUNNING (at 0.00s) -> FAILED (at 0.00s)" in text
 
 
@@ -293,3 +294,19 @@ def test_a_wait_for_absent_lets_a_purge_lag_behind_a_terminal_status() -> None:
     client = ScriptedClient(["COMPLETED", "COMPLETED", "404"])
     state = wait_for_status(client, "i", {"ABSENT"}, timing=Timing(deadline=60, interval=0))
     assert state.body == {} and state.reply.status == 404
+
+
+def test_a_stay_that_breaks_says_for_how_long_it_was_watched_and_when_it_changed() -> None:
+    with pytest.raises(Nonconformance) as failure:
+        stays(
+            ScriptedClient(["RUNNING", "COMPLETED"]),
+            "i",
+            {"PENDING", "RUNNING"},
+            seconds=5,
+            timing=Timing(interval=0),
+            behaviour="workflow.timer.completes",
+            why="the timer is not due",
+        )
+    first = str(failure.value).splitlines()[0]
+    assert first.startswith("instance 'i' must stay PENDING or RUNNING for 5.00s: the timer is")
+    assert "; it showed COMPLETED after 0.0" in first
