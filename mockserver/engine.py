@@ -333,6 +333,14 @@ class Engine:
         self.settle()
         return instance_id
 
+    def __len__(self) -> int:
+        """How many instances are stored (O(1))."""
+        return len(self._instances)
+
+    def __contains__(self, instance_id: object) -> bool:
+        """Whether an instance with this ID is stored (whatever its status)."""
+        return instance_id in self._instances
+
     def get(self, instance_id: str) -> InstanceView:
         self.settle()
         self._check(Operation.GET, instance_id)

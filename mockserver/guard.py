@@ -128,12 +128,11 @@ async def _apply(
 
 
 def _check_capacity(engine: Engine, limit: int, found: RouteMatch, query: str) -> None:
-    stored = engine._instances  # the engine's own table: counting it is O(1)
-    if len(stored) < limit:
+    if len(engine) < limit:
         return
     instance_id = parse_query(query).get("instanceID") or None
     if instance_id is not None and (
-        instance_id_problem(instance_id) is not None or instance_id in stored
+        instance_id_problem(instance_id) is not None or instance_id in engine
     ):
         return  # daprd's own answer comes first: a bad ID, or a start over an existing ID
     raise capacity_error(found.params["workflowName"], limit)
