@@ -45,6 +45,9 @@ INSTANCES = ("race-0", "race-1", "race-2", "race-3")
 ROUNDS = int(os.environ.get("STRESS_ROUNDS", "60"))
 BATCH = 40
 """Requests sent at once per round: ``ROUNDS * BATCH`` operations in all (plus the reads)."""
+PER_INSTANCE = 12
+"""At most this many of a round's requests go to one instance: checking that they linearize
+is a search over their orders."""
 
 WORKFLOW_INPUTS = {
     "EchoWorkflow": '{"echo": 1}',
@@ -150,34 +153,39 @@ def linearizes(
     )
     moves = list(kinds)
     no_effects = (0,) * len(DELAYED)
-    dead_ends: set[tuple[tuple[int, ...], tuple[int, ...], Status]] = set()
+    State = tuple[tuple[int, ...], tuple[int, ...], Status]
+    dead_ends: set[State] = set()
 
     def search(left: tuple[int, ...], effects: tuple[int, ...], status: Status) -> bool:
-        if (left, effects, status) in dead_ends:
+        """From ``status``, after any autonomous moves."""
+        return any(step(left, effects, current) for current in _may_become(status))
+
+    def step(left: tuple[int, ...], effects: tuple[int, ...], current: Status) -> bool:
+        """From exactly ``current``: the end, or one request or effect next."""
+        if (left, effects, current) in dead_ends:
             return False
-        for current in _may_become(status):
-            if not any(left) and not any(effects) and current is end:
-                return True
-            for index, operation in enumerate(DELAYED):
-                if effects[index]:
-                    after = table.apply(current, operation)
-                    following = after.status_after(current) if after.is_success else current
-                    if search(left, _less(effects, index), following):
-                        return True
-            for index, (operation, http, error, reported) in enumerate(moves):
-                if not left[index] or reported not in (None, current):
-                    continue
-                outcome = table.cell(current, operation).match(http, error)
-                if outcome is None:
-                    continue
-                following, pending = outcome.status_after(current), effects
-                if delayed and outcome.is_success and operation in DELAYED:
-                    following, pending = current, _less(effects, DELAYED.index(operation), -1)
-                elif delayed and outcome.is_success and operation is Operation.START:
-                    pending = no_effects  # the old instance's commands are dropped with it
-                if search(_less(left, index), pending, following):
+        if not any(left) and not any(effects) and current is end:
+            return True
+        for index, operation in enumerate(DELAYED):
+            if effects[index]:
+                after = table.apply(current, operation)
+                following = after.status_after(current) if after.is_success else current
+                if search(left, _less(effects, index), following):
                     return True
-        dead_ends.add((left, effects, status))
+        for index, (operation, http, error, reported) in enumerate(moves):
+            if not left[index] or reported not in (None, current):
+                continue
+            outcome = table.cell(current, operation).match(http, error)
+            if outcome is None:
+                continue
+            following, pending = outcome.status_after(current), effects
+            if delayed and outcome.is_success and operation in DELAYED:
+                following, pending = current, _less(effects, DELAYED.index(operation), -1)
+            elif delayed and outcome.is_success and operation is Operation.START:
+                pending = no_effects  # the old instance's commands are dropped with it
+            if search(_less(left, index), pending, following):
+                return True
+        dead_ends.add((left, effects, current))
         return False
 
     return search(tuple(kinds.values()), no_effects, start)
@@ -203,9 +211,10 @@ def random_round(rng: random.Random) -> list[Request]:
     """A batch of requests on the shared instances."""
     operations = list(OPERATION_WEIGHTS)
     weights = list(OPERATION_WEIGHTS.values())
-    batch = []
+    batch: list[Request] = []
     for operation in rng.choices(operations, weights, k=BATCH):
-        instance_id = rng.choice(INSTANCES)
+        open_ids = [i for i in INSTANCES if sum(r.instance_id == i for r in batch) < PER_INSTANCE]
+        instance_id = rng.choice(open_ids)
         if operation is Operation.START:
             batch.append(
                 Request(operation, instance_id, workflow=rng.choice(list(WORKFLOW_INPUTS)))
