@@ -6,7 +6,9 @@ refused with 400/404, every 4xx/5xx body must be daprd's ``{errorCode, message}`
 the spec lists and a message that fits its template, and the server must log no error (the
 mock validates its own answers too and logs any mismatch). A raw-request fuzzer then sends
 request targets no HTTP library would build: bad and truncated percent-escapes, escaped bytes
-that are not UTF-8, NULs, ``..`` and ``//``, on every route.
+that are not UTF-8, NULs, ``..`` and ``//``, on every route. Then the inputs a fuzzer rarely
+reaches: JSON nested thousands deep (inputs, event payloads, ignored bodies), a workflow that
+continues as new a million times, and fuzzed bodies for the control API.
 
 Budget: ``FUZZ_EXAMPLES`` examples per operation and raw fuzzer (default 30, ~30 s under
 ``make test``), ``FUZZ_SEED`` the seed; ``make fuzz`` runs a longer one.
