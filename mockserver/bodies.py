@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -10,6 +9,7 @@ from aiohttp import web
 
 from mockserver.clock import format_rfc3339
 from mockserver.engine import InstanceView
+from mockserver.orchestrator import compact_json
 from mockserver.routing import go_text
 
 JSON = "application/json"
@@ -22,13 +22,9 @@ _GO_HTML_ESCAPES = {
 }
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""``json.dumps(body, ensure_ascii=False, separators=(",", ":"))`` with one encoder for all."""
-
-
 def encode(body: Any) -> bytes:
     """A body as daprd's JSON bytes (no HTML escaping)."""
-    text = _ENCODER.encode(body)
+    text = compact_json(body)
     if text.isascii():
         return text.encode("ascii")  # nothing for go_text to replace
     return go_text(text).encode("utf-8")

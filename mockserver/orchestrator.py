@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Literal
 
 from conformance.workflows import Workflow
@@ -29,6 +30,15 @@ from mockserver.clock import seconds_to_us
 UNREGISTERED_ERROR_TYPE = "OrchestratorNotRegisteredError"
 BAD_JSON_ERROR_TYPE = "JSONDecodeError"
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_C_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True
+    )
+)
+"""The C encoder ``_ENCODER.encode`` builds on every call, built once; no circular check
+(``markers`` None): JSON values decoded from text cannot hold a cycle."""
 MAX_JSON_DEPTH = 512
 """Deeper JSON is not valid to a workflow: Python's json recurses once per level (its limit is
 near 1000 frames), and a decoded value must survive re-encoding anywhere in the engine."""
@@ -118,7 +128,16 @@ def to_json_text(value: Any) -> str | None:
     """The JSON text of a workflow value; None stays None (no output)."""
     if value is None:
         return None
-    return _ENCODER.encode(value)
+    return compact_json(value)
+
+
+def compact_json(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` of an acyclic value."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def from_json_text(text: str | None) -> Any:

@@ -1,6 +1,9 @@
-"""The GET body written directly is byte for byte the generic encoding of the same state."""
+"""Bodies written by the fast paths are byte for byte what the generic encoders write."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,6 +11,7 @@ from hypothesis import strategies as st
 from conformance.lifecycle import Status
 from mockserver.bodies import encode, state_body, workflow_state
 from mockserver.engine import InstanceView
+from mockserver.orchestrator import compact_json
 
 _TEXT = st.text(
     alphabet=st.one_of(
@@ -57,3 +61,24 @@ def test_the_direct_get_body_is_the_generic_encoding(
         buffered_events={},
     )
     assert state_body(view) == encode(workflow_state(view))
+
+
+_JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        _TEXT,
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(_TEXT, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON_VALUES)
+def test_compact_json_is_json_dumps_with_compact_separators(value: Any) -> None:
+    assert compact_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
