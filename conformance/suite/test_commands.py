@@ -62,19 +62,28 @@ def _not_found_answers(operation: Operation, instance_id: str) -> list[ErrorExpe
     ]
 
 
+UNKNOWN_KINDS = ["never-started", "invalid-chars"]
+"""Unknown IDs: a plain one, and one start would refuse (only start validates IDs, facts §7)."""
+
+
+def unknown_id(instances: Instances, kind: str) -> str:
+    return instances.new_id() + ("$bad.id" if kind == "invalid-chars" else "")
+
+
 @pytest.mark.behaviour("command.not-found.message")
 @pytest.mark.parametrize("operation", [Operation.TERMINATE, Operation.PURGE], ids=str)
 def test_terminate_and_purge_of_an_unknown_instance_are_404_not_found(
     operation: Operation, client: WorkflowClient, checks: Checks, instances: Instances
 ) -> None:
-    instance_id = instances.new_id()
-    reply = send(client, operation, instance_id)
-    checks.error(
-        reply,
-        _not_found_answers(operation, instance_id),
-        behaviour="command.not-found.message",
-        doing=f"{operation.value} of an unknown instance",
-    )
+    for kind in UNKNOWN_KINDS:
+        instance_id = unknown_id(instances, kind)
+        reply = send(client, operation, instance_id)
+        checks.error(
+            reply,
+            _not_found_answers(operation, instance_id),
+            behaviour="command.not-found.message",
+            doing=f"{operation.value} of an unknown instance ({kind}; only start validates IDs)",
+        )
 
 
 @pytest.mark.behaviour("command.not-found.500-codes")
@@ -90,15 +99,16 @@ def test_terminate_and_purge_of_an_unknown_instance_are_404_not_found(
 def test_pause_resume_and_raise_event_of_an_unknown_instance_are_500(
     operation: Operation, code: str, client: WorkflowClient, checks: Checks, instances: Instances
 ) -> None:
-    instance_id = instances.new_id()
-    reply = send(client, operation, instance_id)
-    checks.error(
-        reply,
-        cause_error(code, instance_id),
-        behaviour="command.not-found.500-codes",
-        doing=f"{operation.value} of an unknown instance (daprd has no not-found mapping "
-        f"for {operation.value}, so it is not a 404)",
-    )
+    for kind in UNKNOWN_KINDS:
+        instance_id = unknown_id(instances, kind)
+        reply = send(client, operation, instance_id)
+        checks.error(
+            reply,
+            cause_error(code, instance_id),
+            behaviour="command.not-found.500-codes",
+            doing=f"{operation.value} of an unknown instance ({kind}; daprd has no not-found "
+            f"mapping for {operation.value}, so it is not a 404)",
+        )
 
 
 @pytest.mark.behaviour("command.malformed-body.400")

@@ -9,7 +9,7 @@ import pytest
 
 from conformance.client import Reply, WorkflowClient
 from conformance.contract import MAX_INSTANCE_ID_BYTES
-from conformance.lifecycle import Status
+from conformance.lifecycle import Operation, Status
 from conformance.profiles import Profile
 from conformance.support import (
     PROP_INPUT,
@@ -23,6 +23,7 @@ from conformance.support import (
     encode,
     exact_error,
     fail,
+    not_found_error,
 )
 from conformance.workflows import ECHO, EVENT
 
@@ -350,6 +351,12 @@ def test_starting_the_id_of_a_purged_instance_begins_a_fresh_run(
     reply = client.purge(instance_id)
     checks.accepted_command(reply, behaviour=behaviour, doing="purge of a COMPLETED instance")
     instances.wait(instance_id, "ABSENT", behaviour=behaviour, why="purge removes the instance")
+    checks.error(
+        client.get(instance_id),
+        not_found_error(Operation.GET, instance_id),
+        behaviour=behaviour,
+        doing="GET of a purged instance (as of one never started)",
+    )
     reply = client.start(ECHO, instance_id, encode({"after": "purge"}))
     checks.started(reply, instance_id, behaviour=behaviour, doing="start of a purged ID")
     instances.wait(

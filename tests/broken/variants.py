@@ -46,7 +46,7 @@ from mockserver.bodies import error_response, result_response
 from mockserver.clock import RealClock, format_rfc3339
 from mockserver.engine import Engine, Instance
 from mockserver.handlers import ENGINE, ROUTE
-from mockserver.routing import BadEscape, match
+from mockserver.routing import BadEscape, RouteMatch, match
 
 AppFactory = Callable[[float], web.Application]
 """Builds a broken app from the mock's ``start_delay``."""
@@ -114,12 +114,17 @@ def with_workflow(name: str, workflow: Workflow, start_delay: float = 0.0) -> we
     return create_app(start_delay=start_delay, workflows={**WORKFLOWS, name: workflow})
 
 
-def operation_of(request: web.Request) -> Operation | None:
-    """The workflow operation daprd routes this request to (None: not a workflow route)."""
+def route_of(request: web.Request) -> RouteMatch | None:
+    """The workflow route daprd runs for this request (None: the fallback)."""
     try:
-        found = match(request.method, request.raw_path.partition("?")[0])
+        return match(request.method, request.raw_path.partition("?")[0])
     except BadEscape:
         return None
+
+
+def operation_of(request: web.Request) -> Operation | None:
+    """The workflow operation daprd routes this request to (None: not a workflow route)."""
+    found = route_of(request)
     return found.target if found is not None and isinstance(found.target, Operation) else None
 
 
@@ -352,6 +357,41 @@ def other_components_are_not_found(start_delay: float) -> web.Application:
         return None
 
     return with_middleware(refuses(not_found), start_delay)
+
+
+@variant("command.not-found.message", "command.not-found.500-codes", says="invalid-chars; ")
+def every_command_validates_the_instance_id(start_delay: float) -> web.Application:
+    """commands refuse an ID with '$' as start does, 400 (command.not-found.message)."""
+
+    def invalid(request: web.Request) -> web.Response | None:
+        found = route_of(request)
+        if found is None or found.target in (Operation.START, Operation.GET):
+            return None
+        instance_id = found.params.get("instanceID", "")
+        return dapr_error("ERR_INSTANCE_ID_INVALID", instance_id) if "$" in instance_id else None
+
+    return with_middleware(refuses(invalid), start_delay)
+
+
+@variant("start.reuse-after-purge.fresh-run", says="GET of a purged instance")
+def purged_instances_have_their_own_error(start_delay: float) -> web.Application:
+    """GET of a purged ID is 404 ERR_INSTANCE_PURGED (start.reuse-after-purge.fresh-run)."""
+    purged: set[str] = set()
+
+    def rewrite(request: web.Request, response: web.Response) -> web.Response:
+        operation = operation_of(request)
+        if operation is Operation.PURGE and response.status == 202:
+            purged.add(request[ROUTE].params["instanceID"])
+        elif operation is Operation.START and response.status == 202:
+            purged.discard(body_of(response)["instanceID"])
+        elif error_code(response) == "ERR_INSTANCE_ID_NOT_FOUND" and operation is Operation.GET:
+            instance_id = request[ROUTE].params["instanceID"]
+            if instance_id in purged:
+                message = f"workflow instance {instance_id} was purged"
+                return error_response(404, {"errorCode": "ERR_INSTANCE_PURGED", "message": message})
+        return response
+
+    return with_middleware(answers(rewrite), start_delay)
 
 
 # --- wrong GET bodies -----------------------------------------------------------------------------
