@@ -8,7 +8,8 @@ import pytest
 
 from conformance.client import Reply, WorkflowClient
 from conformance.contract import API_VERSIONS
-from conformance.lifecycle import Operation
+from conformance.lifecycle import Operation, Status
+from conformance.profiles import Profile
 from conformance.support import (
     Checks,
     Instances,
@@ -79,6 +80,33 @@ def test_a_path_or_method_that_matches_no_route_is_404_direct_invoke(
         doing=f"{route} (no workflow route matches; daprd falls back to service invocation, "
         "and has no 405)",
     )
+
+
+@pytest.mark.behaviour("route.clean-path")
+def test_a_trailing_or_doubled_slash_reaches_the_same_operation(
+    client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
+) -> None:
+    """daprd cleans the path before routing (path.Clean, then a trailing '/' is stripped)."""
+    behaviour = "route.clean-path"
+    if not profile.exact_errors:
+        pytest.skip("only daprd's own routing (exact answers) cleans paths; the document is silent")
+    instance_id = instances.in_status(Status.RUNNING, behaviour=behaviour)
+    plain = client.url(instance_id)
+    for shape, url in (
+        ("a trailing '/'", plain + "/"),
+        ("'//' in the path", plain.replace("/workflows/", "/workflows//", 1)),
+    ):
+        doing = f"GET with {shape} (daprd cleans the path before routing)"
+        reply = client.request("GET", url)
+        checks.status(reply, 200, behaviour=behaviour, doing=doing)
+        state = read_state(reply)
+        if state is None or state.body.get("instanceID") != instance_id:
+            raise fail(behaviour, f"{doing} must answer the instance {instance_id!r}", reply)
+    reply = client.request("POST", client.url(instance_id, "pause") + "/")
+    checks.accepted_command(
+        reply, behaviour=behaviour, doing="pause with a trailing '/' (daprd strips it)"
+    )
+    instances.wait(instance_id, "SUSPENDED", behaviour=behaviour, why="the pause applies")
 
 
 @pytest.mark.behaviour("prefixes.all-three")

@@ -344,6 +344,17 @@ def only_v1_0_is_served(start_delay: float) -> web.Application:
     return with_middleware(refuses(unrouted), start_delay)
 
 
+@variant("route.clean-path", says="daprd cleans the path before routing")
+def paths_are_not_cleaned(start_delay: float) -> web.Application:
+    """a trailing or doubled '/' is an unknown route, 404 (route.clean-path)."""
+
+    def unclean(request: web.Request) -> web.Response | None:
+        path = request.raw_path.partition("?")[0]
+        return dapr_error("ERR_DIRECT_INVOKE") if path.endswith("/") or "//" in path else None
+
+    return with_middleware(refuses(unclean), start_delay)
+
+
 @variant("start.component-ignored", says="conformance-other")
 def other_components_are_not_found(start_delay: float) -> web.Application:
     """a component other than dapr is 400, as daprd 1.11-1.14 did (start.component-ignored)."""
