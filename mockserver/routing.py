@@ -86,6 +86,8 @@ ROUTES: tuple[Route, ...] = (
     *_workflow_routes(),
     Route("GET", ("v1.0", "metadata"), METADATA),
     Route("GET", ("v1.0", "healthz"), HEALTHZ),
+    # daprd's outbound readiness (the sidecar itself, not the app): the mock is always ready.
+    Route("GET", ("v1.0", "healthz", "outbound"), HEALTHZ),
 )
 
 

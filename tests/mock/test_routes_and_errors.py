@@ -198,6 +198,8 @@ async def test_metadata_names_the_app_and_healthz_is_204(make_mock: MockFactory)
     assert (metadata.status, metadata.body["id"]) == (200, "my-app")
     health = await dapr.call("GET", "/v1.0/healthz")
     assert (health.status, health.body) == (204, None)
+    outbound = await dapr.call("GET", "/v1.0/healthz/outbound")
+    assert (outbound.status, outbound.body) == (204, None)
 
 
 ENGINE_FAILURES = [
