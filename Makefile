@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
-	$(BIN)/dapr-workflow-engine --port 0 -- $(BIN)/dapr-workflow-conformance --quick --target {target}
+	$(BIN)/dapr-workflow-engine --port 0 -- $(BIN)/dapr-workflow-conformance --target {target} -n $(PYTEST_WORKERS) -q
 
 # Run the conformance suite against TARGET, or against the bundled mock on a free port.
 conformance: $(STAMP)
