@@ -10,7 +10,7 @@ BENCH_ARGS ?=
 PYTEST_WORKERS ?= 2
 LINT_PATHS := conformance mockserver engineserver bench tests
 
-.PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz clean
+.PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz sdk clean
 
 # dapr and durabletask install side by side (pip check is clean) but are never imported
 # into one process: the tests that need either run it in a subprocess.
@@ -65,6 +65,14 @@ fuzz: $(STAMP)
 	FUZZ_SEED=$$seed STRESS_SEED=$$seed FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} \
 	STRESS_ROUNDS=$${STRESS_ROUNDS:-1000} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
 		tests/reliability/test_fuzz.py tests/reliability/test_concurrency.py $(PYTEST_ARGS)
+
+# The Dapr JavaScript SDK's HTTP workflow client against the mock (needs node and npm; the SDK
+# lands in .sdk/js, outside git). Without it tests/sdk skips.
+DAPR_JS_SDK_VERSION ?= 3.18.0
+sdk: $(STAMP)
+	@command -v npm >/dev/null || { echo "make sdk needs node and npm (Debian/Ubuntu: apt-get install nodejs npm)"; exit 1; }
+	npm install --prefix .sdk/js --save-exact --no-audit --no-fund @dapr/dapr@$(DAPR_JS_SDK_VERSION)
+	$(BIN)/python -m pytest tests/sdk -q -rs -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
