@@ -1,0 +1,1 @@
+"""Official Dapr SDK clients against the mock (skipped unless the SDK is installed)."""
