@@ -11,6 +11,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 const EVENTUALLY_MS = 10000;
+const STEP_MS = 15000;
+const RUN_MS = 60000;
+const runDeadline = Date.now() + RUN_MS;
 const TERMINAL = ["COMPLETED", "FAILED", "TERMINATED"];
 
 function parseArgs(argv) {
@@ -60,11 +63,19 @@ function describeError(e) {
   }
 }
 
+// The SDK's fetch has no timeout: a target that never answers fails each step in bounded time.
 async function observe(step) {
+  const limit = Math.max(0, Math.min(STEP_MS, runDeadline - Date.now()));
+  let timer;
+  const hung = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit);
+  });
   try {
-    return await step();
+    return await Promise.race([step(), hung]);
   } catch (e) {
     return { error: describeError(e) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -72,7 +83,8 @@ async function stateOnceIn(client, id, statuses) {
   const deadline = Date.now() + EVENTUALLY_MS;
   for (;;) {
     const state = await client.workflow.get(id);
-    const settled = statuses.includes(state.runtimeStatus) || TERMINAL.includes(state.runtimeStatus);
+    const status = state.runtimeStatus;
+    const settled = statuses.includes(status) || TERMINAL.includes(status);
     if (settled || Date.now() > deadline) {
       return {
         instanceID: state.instanceID,
@@ -133,7 +145,8 @@ async function echoThrough(client, tag) {
 
 async function tokenCases(url, token, tag) {
   const results = {};
-  results.token_option = await echoThrough(newClient(url, { daprApiToken: token }), `${tag}-token-option`);
+  const withToken = newClient(url, { daprApiToken: token });
+  results.token_option = await echoThrough(withToken, `${tag}-token-option`);
   process.env.DAPR_API_TOKEN = token;
   results.token_env = await echoThrough(newClient(url), `${tag}-token-env`);
   delete process.env.DAPR_API_TOKEN;
