@@ -5,12 +5,18 @@ starts the bundled mock as a subprocess (``python -m mockserver --port 0``) on a
 checks it, and stops it. Every other argument goes to pytest unchanged (``--junitxml``, ``-x``,
 ``-k``, ``--profile``, ``--quick``, ``--conformance-report`` ...). The exit code is pytest's.
 
+Start-up is kept short: the Hypothesis and Schemathesis packages are imported before pytest
+starts (while the mock boots), so pytest's assertion rewriter leaves them alone; rewriting
+them costs seconds whenever no bytecode cache can be written (``PYTHONDONTWRITEBYTECODE``).
+
 The suite never imports the mock: it is only ever a process at a URL.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import os
 import queue
 import re
@@ -18,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import IO
 
@@ -31,6 +37,12 @@ READY = re.compile(r"dapr-workflow-mock listening on (http://\S+)")
 """The line the mock prints on stdout once it accepts connections."""
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+PRELOADED = ("schemathesis.pytest.plugin", "_hypothesis_pytestplugin")
+"""Third-party pytest plugins the suite needs; imported early so they are not rewritten."""
+NOT_REWRITTEN = (
+    "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"
+)
+"""Silences pytest's note that the preloaded packages keep their plain asserts."""
 
 
 class MockStartError(RuntimeError):
@@ -77,8 +89,12 @@ def bundled_mock(
     *,
     timeout: float = STARTUP_TIMEOUT,
     env: Mapping[str, str] | None = None,
+    meanwhile: Callable[[], object] = lambda: None,
 ) -> Iterator[str]:
-    """Run the mock subprocess; yield its base URL once it says it listens; then stop it."""
+    """Run the mock subprocess; yield its base URL once it says it listens; then stop it.
+
+    ``meanwhile`` runs while the mock starts up.
+    """
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
             list(command),
@@ -89,6 +105,7 @@ def bundled_mock(
             env=None if env is None else dict(env),
         )
         try:
+            meanwhile()
             yield _wait_until_ready(process, errors, timeout)
         finally:
             _stop(process)
@@ -136,9 +153,17 @@ def _stop(process: subprocess.Popen[str]) -> None:
         process.stdout.close()
 
 
+def preload_plugins() -> None:
+    """Import the big third-party plugins now, before pytest's assertion rewriter is installed."""
+    for name in PRELOADED:
+        with contextlib.suppress(ImportError):  # not installed: pytest reports what is missing
+            importlib.import_module(name)
+
+
 def run_suite(pytest_args: Sequence[str]) -> int:
     """Run the suite in this process with these pytest arguments; pytest's exit code."""
-    return int(pytest.main(["--pyargs", SUITE, *pytest_args]))
+    preload_plugins()
+    return int(pytest.main(["--pyargs", SUITE, "-W", NOT_REWRITTEN, *pytest_args]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_suite(pytest_args)
     command = mock_command(own.mock_start_delay, own.mock_transition_delay)
     try:
-        with bundled_mock(command, env=mock_environment(pytest_args)) as url:
+        environment = mock_environment(pytest_args)
+        with bundled_mock(command, env=environment, meanwhile=preload_plugins) as url:
             print(f"dapr-workflow-conformance: checking the bundled mock at {url}", flush=True)
             return run_suite(["--target", url, *pytest_args])
     except MockStartError as error:

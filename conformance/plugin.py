@@ -9,6 +9,7 @@ The target comes from ``--target`` > ini ``dapr_target`` > env ``DAPR_WORKFLOW_T
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ TARGET_ENV = "DAPR_WORKFLOW_TARGET"
 DEFAULT_DEADLINE = 10.0
 DEFAULT_POLL_INTERVAL = 0.02
 DEFAULT_SETTLE = 0.3
+DEFAULT_WAIT_FOR_TARGET = 5.0
+HEALTH_PATH = "/v1.0/healthz"
 QUICK_SETTLE = 0.1
 BEHAVIOUR_MARK = "behaviour"
 SLOW_MARK = "slow"
@@ -41,6 +44,7 @@ class SuiteConfig:
     api_token: str | None
     settle: float = DEFAULT_SETTLE
     report_dir: Path | None = None
+    wait_for_target: float = DEFAULT_WAIT_FOR_TARGET
 
     @property
     def timing(self) -> Timing:
@@ -90,6 +94,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"(default {DEFAULT_SETTLE:g}, {QUICK_SETTLE:g} with --quick)",
     )
     group.addoption(
+        "--wait-for-target",
+        dest="dapr_wait_for_target",
+        type=float,
+        metavar="S",
+        help=f"seconds to wait, before the first test, for the target to answer HTTP "
+        f"(GET {HEALTH_PATH}), e.g. while a sidecar starts (default {DEFAULT_WAIT_FOR_TARGET:g})",
+    )
+    group.addoption(
         "--quick",
         dest="dapr_quick",
         action="store_true",
@@ -133,6 +145,7 @@ def suite_config(config: pytest.Config) -> SuiteConfig:
     quick = bool(config.getoption("dapr_quick"))
     settle = config.getoption("dapr_settle")
     report_dir = config.getoption("dapr_report_dir")
+    wait = config.getoption("dapr_wait_for_target")
     return SuiteConfig(
         target=resolve_target(config),
         profile=name,
@@ -142,6 +155,7 @@ def suite_config(config: pytest.Config) -> SuiteConfig:
         api_token=config.getoption("dapr_api_token") or os.environ.get("DAPR_API_TOKEN"),
         settle=settle if settle is not None else (QUICK_SETTLE if quick else DEFAULT_SETTLE),
         report_dir=Path(report_dir) if report_dir else None,
+        wait_for_target=DEFAULT_WAIT_FOR_TARGET if wait is None else wait,
     )
 
 
@@ -230,7 +244,34 @@ def dapr_target(conformance_config: SuiteConfig) -> str:
             "no target to check: pass --target URL (e.g. --target http://127.0.0.1:3500), "
             f"set the ini option dapr_target, or set ${TARGET_ENV}"
         )
+    silence = unanswered(conformance_config.target, conformance_config.wait_for_target)
+    if silence is not None:
+        pytest.exit(
+            f"the target {conformance_config.target} did not answer within "
+            f"{conformance_config.wait_for_target:g}s ({silence}); is it running? "
+            "(--wait-for-target S waits longer)",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
     return conformance_config.target
+
+
+def unanswered(target: str, seconds: float) -> str | None:
+    """Why ``target`` gave no HTTP answer within ``seconds``, or ``None`` once it answers.
+
+    Any answer counts (even 401 or 404): the target is up; the tests judge what it says.
+    """
+    import requests
+
+    until = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(target + HEALTH_PATH, timeout=max(min(seconds, 5.0), 1.0)).close()
+        except requests.RequestException as error:
+            if time.monotonic() >= until:
+                return type(error).__name__
+            time.sleep(0.05)
+        else:
+            return None
 
 
 @pytest.fixture(scope="session")

@@ -65,10 +65,13 @@ def test_an_explicit_target_is_used_as_it_is(tmp_path: Path) -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    result = run_cli("--target", f"http://127.0.0.1:{port}", "-q", "-x", "-k", "get", cwd=tmp_path)
-    assert result.returncode == 1
+    target = f"http://127.0.0.1:{port}"
+    result = run_cli(
+        "--target", target, "--wait-for-target", "0.2", "-q", "-k", "get", cwd=tmp_path
+    )
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert "bundled mock" not in result.stdout
-    assert "Connection refused" in result.stdout or "ConnectionError" in result.stdout
+    assert f"the target {target} did not answer within 0.2s" in result.stdout
 
 
 @pytest.mark.parametrize(

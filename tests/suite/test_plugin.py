@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import socket
+import threading
+import time
 
 import pytest
+
+from conformance.plugin import unanswered
 
 pytest_plugins = ["pytester"]
 
@@ -185,3 +191,41 @@ def test_the_junit_xml_carries_the_behaviour_ids(pytester: pytest.Pytester) -> N
     junit = pytester.path / "junit.xml"
     pytester.runpytest("--target", "http://t", f"--junitxml={junit}")
     assert '<property name="behaviour" value="lifecycle.pause.ABSENT"' in junit.read_text()
+
+
+def late_server(delay: float) -> tuple[str, threading.Thread]:
+    """An HTTP server bound now (connections refused) that listens and answers once after
+    ``delay``."""
+    server = http.server.HTTPServer(
+        ("127.0.0.1", 0), http.server.BaseHTTPRequestHandler, bind_and_activate=False
+    )
+    server.server_bind()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def serve() -> None:
+        time.sleep(delay)
+        server.server_activate()
+        server.handle_request()
+        server.server_close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return url, thread
+
+
+def test_the_run_waits_for_a_target_that_starts_late() -> None:
+    url, server = late_server(0.3)
+    assert unanswered(url, 10.0) is None
+    server.join(5)
+
+
+def test_a_target_that_never_answers_is_named_after_the_wait(pytester: pytest.Pytester) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        pytester.makepyfile("def test_target(dapr_target):\n    pass\n")
+        result = pytester.runpytest("--target", url, "--wait-for-target", "0.2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(
+        [f"*the target {url} did not answer within 0.2s (ConnectionError)*"]
+    )
