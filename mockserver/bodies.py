@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from conformance.lifecycle import Status
 from mockserver.clock import format_rfc3339
 from mockserver.engine import InstanceView
 from mockserver.orchestrator import compact_json
@@ -71,28 +72,49 @@ def state_body(view: InstanceView) -> bytes:
     Strings go through the JSON encoder's own string function, keys in the same order, so the
     bytes are the same (``tests/mock/test_bodies.py`` checks it).
     """
-    parts = ['{"instanceID":', encode_basestring(view.instance_id)]
+    text = '{"instanceID":' + encode_basestring(view.instance_id)
     if view.workflow_name:
-        parts += [',"workflowName":', encode_basestring(view.workflow_name)]
-    parts += [
-        ',"createdAt":"',
-        format_rfc3339(view.created_at_us),
-        '","lastUpdatedAt":"',
-        format_rfc3339(view.last_updated_at_us),
-        '","runtimeStatus":',
-        encode_basestring(view.runtime_status.value),
-    ]
-    if view.properties:
-        parts.append(',"properties":{')
-        parts.append(
-            ",".join(
-                f"{encode_basestring(key)}:{encode_basestring(value)}"
-                for key, value in sorted(view.properties.items())
-            )
-        )
-        parts.append("}")
-    parts.append("}")
-    text = "".join(parts)
+        text += ',"workflowName":' + encode_basestring(view.workflow_name)
+    status = view.runtime_status
+    text += (
+        f',"createdAt":"{format_rfc3339(view.created_at_us)}"'
+        f',"lastUpdatedAt":"{format_rfc3339(view.last_updated_at_us)}"'
+        f',"runtimeStatus":{_STATUS_JSON.get(status) or encode_basestring(status.value)}'
+    )
+    properties = view.properties
+    if properties:
+        pairs = [
+            f"{_key_json(key)}:{encode_basestring(value)}"
+            for key, value in sorted(properties.items())
+        ]
+        text += ',"properties":{' + ",".join(pairs) + "}}"
+    else:
+        text += "}"
     if text.isascii():
         return text.encode("ascii")
     return go_text(text).encode("utf-8")
+
+
+def start_body(instance_id: str) -> bytes:
+    """``encode({"instanceID": instance_id})``, written directly: start's 202 body."""
+    text = '{"instanceID":' + encode_basestring(instance_id) + "}"
+    if text.isascii():
+        return text.encode("ascii")
+    return go_text(text).encode("utf-8")
+
+
+_STATUS_JSON = {status: encode_basestring(status.value) for status in Status}
+_PROPERTY_KEYS = {
+    key: encode_basestring(key)
+    for key in (
+        "dapr.workflow.input",
+        "dapr.workflow.custom_status",
+        "dapr.workflow.output",
+        "dapr.workflow.failure.error_type",
+        "dapr.workflow.failure.error_message",
+    )
+}
+
+
+def _key_json(key: str) -> str:
+    return _PROPERTY_KEYS.get(key) or encode_basestring(key)

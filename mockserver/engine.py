@@ -196,9 +196,10 @@ class _Journal:
         return bool(self.changed or self.scheduled or self.fired or self.reset or self.clock_moved)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InstanceView:
-    """A read-only snapshot of an instance, as GET and the control API show it."""
+    """A snapshot of an instance, as GET and the control API show it (read-only by convention:
+    not frozen, because a frozen dataclass costs GET a third of its engine time to build)."""
 
     instance_id: str
     workflow_name: str | None
@@ -213,9 +214,11 @@ class InstanceView:
 
 def instance_id_problem(instance_id: str) -> DaprError | None:
     """daprd's start-time check of an ID: length in bytes first, then the characters."""
-    if len(instance_id.encode("utf-8", "surrogateescape")) > contract.MAX_INSTANCE_ID_BYTES:
+    ascii = instance_id.isascii()
+    size = len(instance_id) if ascii else len(instance_id.encode("utf-8", "surrogateescape"))
+    if size > contract.MAX_INSTANCE_ID_BYTES:
         return DaprError("ERR_INSTANCE_ID_TOO_LONG", contract.MAX_INSTANCE_ID_BYTES)
-    if instance_id.isascii():
+    if ascii:
         valid = _ASCII_ID.fullmatch(instance_id) is not None
     else:
         valid = all(_allowed_id_char(char) for char in instance_id)
@@ -311,6 +314,8 @@ class Engine:
         self._transition_delay_us = seconds_to_us(transition_delay)
         self._workflows = dict(workflows)
         self._lifecycle = contract.lifecycle()
+        self._outcomes = {key: cell.expected for key, cell in self._lifecycle.cells.items()}
+        """``self._lifecycle.apply`` as one dict lookup (it is asked on every operation)."""
         self._instances: dict[str, Instance] = {}
         self._executions: dict[str, Execution] = {}
         self._heap: TimerHeap[Due] = TimerHeap()
@@ -329,7 +334,13 @@ class Engine:
         if problem is not None:
             raise problem
         self._check(Operation.START, instance_id, workflow_name=workflow_name)
-        self._create(workflow_name, instance_id, input_text, parent=None)
+        instance = self._create(workflow_name, instance_id, input_text, parent=None, schedule=False)
+        if self._start_delay_us == 0 and not self._due_now():
+            # The start would be the next entry this settle fires, scheduled and fired before
+            # the next commit (which then records neither), so fire it without the heap.
+            self._process_start(instance)
+        else:
+            self._after(self._start_delay_us, Due("start", instance_id, instance.execution))
         self.settle()
         return instance_id
 
@@ -467,21 +478,30 @@ class Engine:
         """Progress woken instances and fire due work until nothing is left, or until ``budget``
         entries fired (the scheduler loop fires the rest); returns the number fired."""
         fired = 0
+        woken = self._woken
+        instances = self._instances
+        pop_due = self._heap.pop_due
+        now_us = self.clock.now_us
         while True:
-            if self._woken:
-                instance = self._instances.get(self._woken.popleft())
+            while woken:
+                instance = instances.get(woken.popleft())
                 if instance is not None:
                     self._progress(instance)
-                continue
-            due = self._heap.pop_due(self.clock.now_us()) if fired < budget else None
+            due = pop_due(now_us()) if fired < budget else None
             if due is None:
                 if self._journal:
                     self._commit()
                 return fired
             fired += 1
-            if self._journal is not None and self._journal.scheduled.pop(id(due), None) is None:
-                self._journal.fired.append(due)
+            journal = self._journal
+            if journal is not None and journal.scheduled.pop(id(due), None) is None:
+                journal.fired.append(due)
             self._fire(due)
+
+    def _due_now(self) -> bool:
+        """Whether scheduled work is due now (left over by a settle that ran out of budget)."""
+        due_us = self._heap.next_due_us()
+        return due_us is not None and due_us <= self.clock.now_us()
 
     def _after(self, delay_us: int, due: Due) -> None:
         self._at(self.clock.now_us() + delay_us, due)
@@ -509,10 +529,6 @@ class Engine:
 
     # --- operations: answer now, take effect when due -----------------------------------------
 
-    def _status(self, instance_id: str) -> Status:
-        instance = self._instances.get(instance_id)
-        return Status.ABSENT if instance is None else instance.status
-
     def _check(
         self,
         op: Operation,
@@ -521,8 +537,9 @@ class Engine:
         workflow_name: str | None = None,
         event_name: str | None = None,
     ) -> None:
-        status = self._status(instance_id)
-        outcome = self._lifecycle.apply(status, op)
+        instance = self._instances.get(instance_id)
+        status = Status.ABSENT if instance is None else instance.status
+        outcome = self._outcomes.get((op, status)) or self._lifecycle.apply(status, op)
         if outcome.error is not None:
             raise error_for(
                 outcome.error,
@@ -593,7 +610,9 @@ class Engine:
         input_text: str | None,
         *,
         parent: tuple[str, int] | None,
+        schedule: bool = True,
     ) -> Instance:
+        """A new PENDING instance; its start is scheduled unless ``schedule`` is False."""
         previous = self._instances.get(instance_id)
         self._executions.pop(instance_id, None)
         instance = Instance(
@@ -608,7 +627,8 @@ class Engine:
         instance.lifetime = instance.execution
         self._touch(instance)
         self._instances[instance_id] = instance
-        self._after(self._start_delay_us, Due("start", instance_id, instance.execution))
+        if schedule:
+            self._after(self._start_delay_us, Due("start", instance_id, instance.execution))
         return instance
 
     def _process_start(self, instance: Instance) -> None:
@@ -725,16 +745,20 @@ class Engine:
             if not instance.begun:
                 instance.begun = True
                 execution = self._new_execution(instance)
-                self._executions[instance.instance_id] = execution
                 step = execution.begin(instance.input)
-            else:
-                result = self._take_result(instance)
-                if result is None:
-                    return
-                execution = self._live_execution(instance)
-                instance.history.append(result)
-                instance.waiting = None
-                step = execution.resume(result)
+                instance.custom_status = execution.custom_status
+                if isinstance(step, Yielded):
+                    # Only a waiting execution is kept: a finished one would be dropped at once.
+                    self._executions[instance.instance_id] = execution
+                self._record(instance, step)
+                continue
+            result = self._take_result(instance)
+            if result is None:
+                return
+            execution = self._live_execution(instance)
+            instance.history.append(result)
+            instance.waiting = None
+            step = execution.resume(result)
             instance.custom_status = execution.custom_status
             self._record(instance, step)
 
@@ -856,7 +880,9 @@ class Engine:
 
     def _touch(self, instance: Instance) -> None:
         """Record a change: lastUpdatedAt moves strictly forward, even on a frozen clock."""
-        instance.last_updated_us = max(self.clock.now_us(), instance.last_updated_us + 1)
+        now = self.clock.now_us()
+        last = instance.last_updated_us
+        instance.last_updated_us = now if now > last else last + 1
         if self._journal is not None:
             self._journal.changed.add(instance.instance_id)
 
@@ -879,7 +905,11 @@ class Engine:
             properties=_properties(instance),
             parent_instance_id=instance.parent[0] if instance.parent else None,
             waiting_for=instance.waiting.describe() if instance.waiting else None,
-            buffered_events={name: len(queue) for name, queue in instance.events.items()},
+            buffered_events=(
+                {name: len(queue) for name, queue in instance.events.items()}
+                if instance.events
+                else {}
+            ),
         )
 
 

@@ -13,7 +13,13 @@ from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 from conformance.lifecycle import Operation
 from mockserver import __version__
 from mockserver.api_errors import DaprError
-from mockserver.bodies import EMPTY_OBJECT, encoded_response, result_response, state_body
+from mockserver.bodies import (
+    EMPTY_OBJECT,
+    encoded_response,
+    result_response,
+    start_body,
+    state_body,
+)
 from mockserver.engine import Engine
 from mockserver.routing import HEALTHZ, METADATA, BadEscape, RouteMatch, match, parse_query
 
@@ -88,7 +94,7 @@ async def _start(request: web.Request, params: dict[str, str], query: str) -> we
     raw_input = await _body_text(request)
     instance_id = parse_query(query).get("instanceID") or None
     started = request.app[ENGINE].start(params["workflowName"], instance_id, raw_input)
-    return result_response(202, {"instanceID": started})
+    return encoded_response(202, start_body(started))
 
 
 async def _get(request: web.Request, params: dict[str, str], query: str) -> web.StreamResponse:

@@ -144,7 +144,7 @@ def from_json_text(text: str | None) -> Any:
     """The value of JSON text; None and the empty text decode to None."""
     if text is None or text == "":
         return None
-    if json_depth(text) > MAX_JSON_DEPTH:
+    if len(text) > MAX_JSON_DEPTH and json_depth(text) > MAX_JSON_DEPTH:
         raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
     return json.loads(text)
 

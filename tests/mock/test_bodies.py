@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.lifecycle import Status
-from mockserver.bodies import encode, state_body, workflow_state
+from mockserver.bodies import encode, start_body, state_body, workflow_state
 from mockserver.engine import InstanceView
 from mockserver.orchestrator import compact_json
 
@@ -39,7 +39,7 @@ _MICROS = st.one_of(st.none(), st.integers(min_value=0, max_value=4_102_444_800_
     created=_MICROS,
     updated=st.integers(min_value=0, max_value=4_102_444_800_000_000),
     status=st.sampled_from([s for s in Status if s is not Status.ABSENT]),
-    properties=st.dictionaries(_PROPERTY_KEYS, _TEXT),
+    properties=st.dictionaries(st.one_of(_PROPERTY_KEYS, _TEXT), _TEXT),
 )
 def test_the_direct_get_body_is_the_generic_encoding(
     instance_id: str,
@@ -82,3 +82,9 @@ _JSON_VALUES = st.recursive(
 @given(value=_JSON_VALUES)
 def test_compact_json_is_json_dumps_with_compact_separators(value: Any) -> None:
     assert compact_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(instance_id=_TEXT)
+def test_the_direct_start_body_is_the_generic_encoding(instance_id: str) -> None:
+    assert start_body(instance_id) == encode({"instanceID": instance_id})
