@@ -37,8 +37,17 @@ READY = re.compile(r"dapr-workflow-mock listening on (http://\S+)")
 """The line the mock prints on stdout once it accepts connections."""
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-PRELOADED = ("schemathesis.pytest.plugin", "_hypothesis_pytestplugin")
-"""Third-party pytest plugins the suite needs; imported early so they are not rewritten."""
+PRELOADED = (
+    "_hypothesis_pytestplugin",
+    "hypothesis.stateful",
+    "schemathesis.pytest.plugin",
+    "schemathesis.pytest.lazy",
+    "schemathesis.pytest.xdist",
+    "schemathesis.specs.openapi.checks",
+    "schemathesis.specs.openapi.schemas",
+    "schemathesis.specs.openapi.stateful",
+)
+"""The third-party plugins and modules the suite uses, imported early so they are not rewritten."""
 NOT_REWRITTEN = (
     "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"
 )
