@@ -419,6 +419,7 @@ class Engine:
         self.clock.advance(seconds)
         if self._journal is not None:
             self._journal.clock_moved = True
+        self._heap.sort_due(self.clock.now_us())
         return self.settle(ADVANCE_BUDGET)
 
     def instances(self) -> list[InstanceView]:
@@ -517,12 +518,17 @@ class Engine:
 
     def _fire(self, due: Due) -> None:
         instance = self._instances.get(due.instance_id)
-        if instance is None or not _is_current(instance, due):
+        if instance is None:
             return
-        if due.kind == "start":
+        kind = due.kind
+        if kind == "timer":
+            if instance.execution == due.execution:
+                self._timer_fired(instance, due.index)
+            return
+        if not _is_current(instance, due):
+            return
+        if kind == "start":
             self._process_start(instance)
-        elif due.kind == "timer":
-            self._timer_fired(instance, due.index)
         else:
             assert due.operation is not None
             self._apply(instance, due.operation, due.event_name, due.payload)
@@ -650,9 +656,10 @@ class Engine:
         waiting = instance.waiting
         if waiting is None or waiting.kind != "timer" or waiting.index != index:
             return
-        waiting.result = TaskResult("timer", at_us=self.clock.now_us())
-        self._changed(instance)
-        self._wake(instance)
+        waiting.result = TaskResult("timer", self.clock.now_us())
+        if self._journal is not None:
+            self._journal.changed.add(instance.instance_id)
+        self._woken.append(instance.instance_id)
 
     def _terminate(self, instance: Instance) -> None:
         self._mark_started(instance)

@@ -225,21 +225,23 @@ class Execution:
         if not inspect.isgenerator(result):
             return self._finished(result)
         self._generator = result
-        return self._advance(lambda generator: generator.send(None))
+        return self._send(None)
 
     def resume(self, result: TaskResult) -> Step:
         """Hand the workflow the result of the task it waits for; run to the next wait or end."""
-        self.context.now_us = max(self.context.now_us, result.at_us)
+        context = self.context
+        if result.at_us > context.now_us:
+            context.now_us = result.at_us
         if result.failure is not None:
             error = TaskFailedError(result.failure)
             return self._advance(lambda generator: generator.throw(error))
         try:
-            value = from_json_text(result.payload)
+            value = None if result.payload is None else from_json_text(result.payload)
         except ValueError as error:
             return Failed(
                 BAD_JSON_ERROR_TYPE, f"the {result.kind} payload is not valid JSON: {error}"
             )
-        return self._advance(lambda generator: generator.send(value))
+        return self._send(value)
 
     @classmethod
     def replay(
@@ -263,6 +265,19 @@ class Execution:
                 )
             step = execution.resume(result)
         return execution, step
+
+    def _send(self, value: Any) -> Step:
+        """``_advance`` of ``generator.send(value)``, without building a function per step."""
+        assert self._generator is not None
+        try:
+            task = self._generator.send(value)
+        except StopIteration as stop:
+            return self._finished(stop.value)
+        except Exception as error:
+            return _failed(error)
+        if not isinstance(task, TASK_TYPES):
+            return Failed("TypeError", f"a workflow may only yield tasks, not {task!r}")
+        return Yielded(task)
 
     def _advance(self, move: Any) -> Step:
         assert self._generator is not None

@@ -39,6 +39,33 @@ def test_ten_thousand_heap_entries_come_out_in_due_then_arrival_order() -> None:
     assert popped == sorted(entries)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.lists(st.integers(min_value=0, max_value=40), max_size=60),
+    after=st.lists(st.integers(min_value=0, max_value=40), max_size=30),
+    sorted_at=st.integers(min_value=-1, max_value=40),
+    pops=st.integers(min_value=0, max_value=90),
+)
+def test_sorting_the_due_entries_keeps_the_heap_order(
+    before: list[int], after: list[int], sorted_at: int, pops: int
+) -> None:
+    """Entries moved to the sorted run and entries pushed later come out as from a plain heap."""
+    heap: TimerHeap[int] = TimerHeap()
+    plain: TimerHeap[int] = TimerHeap()
+    for arrival, due_us in enumerate(before):
+        heap.push(due_us, arrival)
+        plain.push(due_us, arrival)
+    heap.sort_due(sorted_at)
+    taken = [heap.pop_due(20) for _ in range(pops // 3)]
+    assert taken == [plain.pop_due(20) for _ in range(pops // 3)]
+    for arrival, due_us in enumerate(after, start=len(before)):
+        assert heap.push(due_us, arrival) == plain.push(due_us, arrival)
+    assert len(heap) == len(plain)
+    assert heap.next_due_us() == plain.next_due_us()
+    assert [heap.pop_due(40) for _ in range(pops)] == [plain.pop_due(40) for _ in range(pops)]
+    assert heap.next_due_us() == plain.next_due_us()
+
+
 def test_ten_thousand_timers_fire_in_due_order_on_the_manual_clock(engine: Engine) -> None:
     seconds = [1 + n % 20 for n in range(10_000)]
     random.Random(7).shuffle(seconds)
