@@ -225,7 +225,7 @@ class Execution:
         if not inspect.isgenerator(result):
             return self._finished(result)
         self._generator = result
-        return self._send(None)
+        return self._move(None)
 
     def resume(self, result: TaskResult) -> Step:
         """Hand the workflow the result of the task it waits for; run to the next wait or end."""
@@ -233,15 +233,14 @@ class Execution:
         if result.at_us > context.now_us:
             context.now_us = result.at_us
         if result.failure is not None:
-            error = TaskFailedError(result.failure)
-            return self._advance(lambda generator: generator.throw(error))
+            return self._move(None, TaskFailedError(result.failure))
         try:
             value = None if result.payload is None else from_json_text(result.payload)
         except ValueError as error:
             return Failed(
                 BAD_JSON_ERROR_TYPE, f"the {result.kind} payload is not valid JSON: {error}"
             )
-        return self._send(value)
+        return self._move(value)
 
     @classmethod
     def replay(
@@ -266,27 +265,16 @@ class Execution:
             step = execution.resume(result)
         return execution, step
 
-    def _send(self, value: Any) -> Step:
-        """``_advance`` of ``generator.send(value)``, without building a function per step."""
-        assert self._generator is not None
+    def _move(self, value: Any, error: BaseException | None = None) -> Step:
+        """Send ``value`` into the generator (or throw ``error``); the step it reaches."""
+        generator = self._generator
+        assert generator is not None
         try:
-            task = self._generator.send(value)
+            task = generator.send(value) if error is None else generator.throw(error)
         except StopIteration as stop:
             return self._finished(stop.value)
-        except Exception as error:
-            return _failed(error)
-        if not isinstance(task, TASK_TYPES):
-            return Failed("TypeError", f"a workflow may only yield tasks, not {task!r}")
-        return Yielded(task)
-
-    def _advance(self, move: Any) -> Step:
-        assert self._generator is not None
-        try:
-            task = move(self._generator)
-        except StopIteration as stop:
-            return self._finished(stop.value)
-        except Exception as error:
-            return _failed(error)
+        except Exception as failure:
+            return _failed(failure)
         if not isinstance(task, TASK_TYPES):
             return Failed("TypeError", f"a workflow may only yield tasks, not {task!r}")
         return Yielded(task)
