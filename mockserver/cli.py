@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from mockserver import __version__
-from mockserver.app import create_app
+from mockserver.app import DEFAULT_APP_ID, create_app
 from mockserver.auth import TOKEN_ENV
 from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, parse_quantity
 from mockserver.store import StoreError
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long after a 202 command its effect shows (default 0)",
     )
     parser.add_argument(
-        "--app-id", default="dapr-workflow-mock", help="the id GET /v1.0/metadata reports"
+        "--app-id", default=DEFAULT_APP_ID, help="the id GET /v1.0/metadata reports"
     )
     parser.add_argument(
         "--store",

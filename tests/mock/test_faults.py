@@ -185,15 +185,21 @@ async def test_a_dropped_request_closes_the_raw_connection_without_a_status_line
     assert reply.status == 0
 
 
-async def test_latency_alone_delays_the_request_and_then_lets_it_run(
-    dapr: Dapr, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    delays: list[float] = []
+@pytest.fixture
+def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The seconds each injected latency slept for (the guard's sleep is recorded, not run)."""
+    slept: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:
-        delays.append(seconds)
+        slept.append(seconds)
 
     monkeypatch.setattr(guard, "asyncio", SimpleNamespace(sleep=fake_sleep))
+    return slept
+
+
+async def test_latency_alone_delays_the_request_and_then_lets_it_run(
+    dapr: Dapr, delays: list[float]
+) -> None:
     await dapr.start("EventWorkflow", "slow")
     await add_fault(dapr, operation="pause", latencyMs=250)
     assert (await dapr.pause("slow")).status == 202
@@ -203,14 +209,8 @@ async def test_latency_alone_delays_the_request_and_then_lets_it_run(
 
 
 async def test_latency_with_a_status_delays_then_answers_the_error(
-    dapr: Dapr, monkeypatch: pytest.MonkeyPatch
+    dapr: Dapr, delays: list[float]
 ) -> None:
-    delays: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        delays.append(seconds)
-
-    monkeypatch.setattr(guard, "asyncio", SimpleNamespace(sleep=fake_sleep))
     await add_fault(dapr, operation="get", latencyMs=40, status=504)
     assert (await dapr.get("x")).status == 504
     assert delays == [0.04]
