@@ -11,6 +11,7 @@ from conformance.lifecycle import Operation
 from mockserver.api_errors import ControlError, DaprError
 from mockserver.bodies import error_response
 from mockserver.handlers import ROUTE
+from mockserver.limits import body_too_large
 
 log = logging.getLogger("mockserver")
 
@@ -33,7 +34,9 @@ async def dapr_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except (DaprError, ControlError) as error:
         return error_response(error.status, error.body())
     except web.HTTPRequestEntityTooLarge:
-        too_large = DaprError("ERR_BODY_READ", "http: request body too large")
+        # A body with no declared length that grows past the limit: the same answer the guard
+        # gives a body declared too large.
+        too_large = body_too_large()
         return error_response(too_large.status, too_large.body())
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
         unrouted = DaprError("ERR_DIRECT_INVOKE")

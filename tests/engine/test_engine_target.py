@@ -223,3 +223,13 @@ def test_resumes_that_find_nothing_suspended_leave_the_workflow_running(
     engine.raise_event(instance_id, "go", '"still alive"')
     done = eventually_status(engine, instance_id, FINISHED)
     assert properties(done).get("dapr.workflow.output") == '"still alive"', done.describe()
+
+
+def test_a_body_over_4_mib_gets_the_same_body_read_error_as_the_mock(
+    engine: WorkflowClient, new_id: Callable[[], str]
+) -> None:
+    reply = engine.start("EchoWorkflow", new_id(), b"x" * (4 * 1024 * 1024 + 1))
+    assert (reply.status, reply.json()) == (
+        400,
+        {"errorCode": "ERR_BODY_READ", "message": "failed to read request body: stream too large"},
+    )
