@@ -8,9 +8,12 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 # The test run spreads over both cores; PYTEST_ARGS="-n 0" runs it in one process.
 PYTEST_WORKERS ?= 2
-LINT_PATHS := conformance mockserver engineserver bench tests
+LINT_PATHS := conformance mockserver engineserver daprsidecar bench tests
+# Real daprd: the release to build and check (empty: the project's default, daprsidecar/versions.py).
+DAPRD_VERSION ?=
 
-.PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz sdk clean
+.PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz sdk clean \
+	daprd conformance-daprd
 
 # dapr and durabletask install side by side (pip check is clean) but are never imported
 # into one process: the tests that need either run it in a subprocess.
@@ -43,6 +46,15 @@ conformance-quick: $(STAMP)
 # The full suite against the durabletask-backed engine target on a free port.
 conformance-engine: $(STAMP)
 	$(BIN)/dapr-workflow-engine --port 0 -- $(BIN)/dapr-workflow-conformance --target {target} $(PYTEST_ARGS)
+
+# Build daprd, placement and scheduler from Dapr's Go module (needs Go; cached per version in
+# ~/.cache/dapr-workflow-conformance/daprd, a second run is a no-op).
+daprd: $(STAMP)
+	$(BIN)/dapr-workflow-sidecar build $(DAPRD_VERSION)
+
+# The whole suite against real daprd with the conformance app, all on loopback.
+conformance-daprd: daprd
+	$(BIN)/dapr-workflow-conformance --daprd=$(DAPRD_VERSION) $(PYTEST_ARGS)
 
 # Serve the mock on 127.0.0.1:3500 in the foreground (Ctrl-C stops it).
 mock: $(STAMP)

@@ -202,7 +202,45 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="without --target: the bundled mock shows a command's effect this late",
     )
+    parser.add_argument(
+        "--daprd",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="VERSION",
+        help="check real daprd: build it (cached per version) and start placement, scheduler, "
+        "daprd and the conformance app on loopback, run the suite against daprd, stop them "
+        "(VERSION: $DAPRD_VERSION, else the project's default)",
+    )
     return parser
+
+
+def check_real_daprd(version: str | None, pytest_args: Sequence[str]) -> int:
+    """Run the suite against real daprd started by :mod:`daprsidecar` (a front door, like the
+    bundled mock: the suite itself still only sees a URL)."""
+    from daprsidecar.build import BuildError
+    from daprsidecar.cli import default_version, interrupt_on_sigterm
+    from daprsidecar.stack import SidecarStartError, running_sidecar
+
+    interrupt_on_sigterm()
+    code = 0
+    token = given_option(pytest_args, "--api-token")
+    try:
+        with running_sidecar(
+            version or default_version(), api_token=token, keep_run_dir=lambda: code != 0
+        ) as sidecar:
+            print(
+                f"dapr-workflow-conformance: checking daprd {sidecar.version} at "
+                f"{sidecar.http_url} (with python -m conformance.app)",
+                flush=True,
+            )
+            code = run_suite(["--target", sidecar.http_url, *pytest_args])
+            if code != 0:
+                print(f"dapr-workflow-conformance: the stack's logs\n{sidecar.report()}", file=sys.stderr)
+            return code
+    except (BuildError, SidecarStartError) as error:
+        print(f"dapr-workflow-conformance: {error}", file=sys.stderr)
+        return 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if own.help_pytest:
         return run_suite(["--help"])
+    if own.daprd is not None:
+        return check_real_daprd(own.daprd or None, pytest_args)
     if given_target(pytest_args) or os.environ.get(TARGET_ENV):
         return run_suite(pytest_args)
     command = mock_command(own.mock_start_delay, own.mock_transition_delay)
