@@ -236,7 +236,8 @@ def check_real_daprd(version: str | None, pytest_args: Sequence[str]) -> int:
             )
             code = run_suite(["--target", sidecar.http_url, *pytest_args])
             if code != 0:
-                print(f"dapr-workflow-conformance: the stack's logs\n{sidecar.report()}", file=sys.stderr)
+                report = sidecar.report()
+                print(f"dapr-workflow-conformance: the stack's logs\n{report}", file=sys.stderr)
             return code
     except (BuildError, SidecarStartError) as error:
         print(f"dapr-workflow-conformance: {error}", file=sys.stderr)

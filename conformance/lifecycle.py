@@ -80,6 +80,14 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Conditional:
+    """An answer that is right only after an earlier request (``when`` says which)."""
+
+    outcome: Outcome
+    when: str
+
+
+@dataclass(frozen=True)
 class Cell:
     """One (operation, status) entry of the table, with where it comes from."""
 
@@ -89,6 +97,9 @@ class Cell:
     source: str
     uncertain: str | None = None
     alternatives: tuple[Outcome, ...] = ()
+    conditional: tuple[Conditional, ...] = ()
+    """Answers right only after an earlier request; a check that knows the instance's whole
+    history (one pause, then resume) leaves them out."""
 
     @property
     def accepted(self) -> tuple[Outcome, ...]:
@@ -96,11 +107,20 @@ class Cell:
         return (self.expected, *self.alternatives)
 
     def match(self, http: int, error: str | None) -> Outcome | None:
-        """The accepted outcome with this HTTP status and error code, if any."""
-        for outcome in self.accepted:
-            if outcome.http == http and outcome.error == error:
-                return outcome
-        return None
+        """The first accepted outcome with this HTTP status and error code, if any."""
+        found = self.matches(http, error)
+        return found[0] if found else None
+
+    def matches(
+        self, http: int, error: str | None, *, conditional: bool = False
+    ) -> tuple[Outcome, ...]:
+        """Every accepted outcome with this HTTP status and error code (one answer may lead to
+        different statuses, e.g. resume of a RUNNING instance: FAILED or unchanged); with
+        ``conditional``, also those right only after an earlier request."""
+        candidates = self.accepted
+        if conditional:
+            candidates += tuple(c.outcome for c in self.conditional)
+        return tuple(o for o in candidates if o.http == http and o.error == error)
 
 
 @dataclass(frozen=True)
@@ -170,6 +190,13 @@ class Lifecycle:
                     alternatives=tuple(
                         _outcome(alt, where=f"{operation}/{status} alternative")
                         for alt in raw.get("alternatives", ())
+                    ),
+                    conditional=tuple(
+                        Conditional(
+                            _outcome(alt, where=f"{operation}/{status} conditional"),
+                            str(alt["when"]),
+                        )
+                        for alt in raw.get("conditional", ())
                     ),
                 )
         missing_ops = set(Operation) - {op for op, _ in cells}

@@ -154,11 +154,18 @@ class Model:
         self, status: Status, operation: Operation, http: int, error: str | None
     ) -> Outcome | None:
         """The accepted outcome of ``operation`` in ``status`` that this answer is, if any."""
+        found = self.matches(status, operation, http, error)
+        return found[0] if found else None
+
+    def matches(
+        self, status: Status, operation: Operation, http: int, error: str | None
+    ) -> tuple[Outcome, ...]:
+        """Every accepted outcome of ``operation`` in ``status`` that this answer may be."""
         cell = self.lifecycle.cell(status, operation)
         if self.exact_errors:
-            return cell.match(http, error)
+            return cell.matches(http, error)
         kind = answer_kind(http)
-        return next((o for o in cell.accepted if answer_kind(o.http) == kind), None)
+        return tuple(o for o in cell.accepted if answer_kind(o.http) == kind)
 
     def answer(
         self,
@@ -180,7 +187,7 @@ class Model:
         matched = [
             (status, outcome)
             for status in sorted(state.possible)
-            if (outcome := self.match(status, operation, http, error)) is not None
+            for outcome in self.matches(status, operation, http, error)
         ]
         if not matched:
             return Verdict(False, state, self._wrong_answer(state, operation, http, error))

@@ -25,6 +25,7 @@ from daprsidecar.stack import SidecarStartError, running_sidecar
 from daprsidecar.versions import DEFAULT_VERSION, VERSION_ENV, VersionError, normalise
 
 START_FAILED = 3
+COMMAND_NOT_RUN = 127
 
 
 def default_version() -> str:
@@ -56,13 +57,34 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("version", nargs="?", default=None, help="daprd version, e.g. 1.18.2")
         if name == "run":
             sub.add_argument("--no-app", action="store_true", help="start no workflow app")
-            sub.add_argument("--api-token", default=None, help="daprd requires this token")
-            sub.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARGS...")
+            sub.add_argument(
+                "--api-token", default=None, metavar="TOKEN", help="daprd requires this token"
+            )
+            sub.usage = "%(prog)s [-h] [--no-app] [--api-token TOKEN] [version] [-- CMD ARGS...]"
+            sub.epilog = (
+                "-- CMD ARGS...: the command to run once daprd is ready ({target} in it and "
+                "$DAPR_WORKFLOW_TARGET give daprd's URL); without one, serve until Ctrl-C"
+            )
+            sub.set_defaults(argv=[])
     return parser
 
 
+def split_command(argv: Sequence[str]) -> tuple[list[str], list[str] | None]:
+    """The runner's own arguments, and the command after the first ``--`` (None without one)."""
+    if "--" not in argv:
+        return list(argv), None
+    at = list(argv).index("--")
+    return list(argv[:at]), list(argv[at + 1 :])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    own, command = split_command(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(own)
+    if command is not None:
+        if args.command != "run":
+            parser.error(f"'{args.command}' takes no command after --")
+        args.argv = command
     try:
         version = normalise(args.version or default_version())
     except VersionError as error:
@@ -79,19 +101,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(version: str, args: argparse.Namespace) -> int:
-    command = [part for part in args.command if part != "--"] if args.command else []
+    command: list[str] = list(args.argv)
     interrupt_on_sigterm()
     code = 0
     try:
         with running_sidecar(
             version, app=not args.no_app, api_token=args.api_token, keep_run_dir=lambda: code != 0
         ) as sidecar:
-            print(f"dapr-workflow-sidecar: daprd {sidecar.version} listening on {sidecar.http_url}", flush=True)
-            print(f"dapr-workflow-sidecar: gRPC {sidecar.grpc_address}; run directory {sidecar.run_dir}", flush=True)
+            print(
+                f"dapr-workflow-sidecar: daprd {sidecar.version} listening on {sidecar.http_url}",
+                flush=True,
+            )
+            print(
+                f"dapr-workflow-sidecar: gRPC {sidecar.grpc_address}; "
+                f"run directory {sidecar.run_dir}",
+                flush=True,
+            )
             if not command:
                 threading.Event().wait()
             env = dict(os.environ, DAPR_WORKFLOW_TARGET=sidecar.http_url)
-            code = subprocess.call([p.replace("{target}", sidecar.http_url) for p in command], env=env)
+            try:
+                code = subprocess.call(
+                    [p.replace("{target}", sidecar.http_url) for p in command], env=env
+                )
+            except OSError as error:  # no such program, not executable
+                print(f"dapr-workflow-sidecar: cannot run {command[0]!r}: {error}", file=sys.stderr)
+                code = COMMAND_NOT_RUN
             if code != 0:
                 print(sidecar.report(), file=sys.stderr)
             return code

@@ -4,8 +4,14 @@
 workflow worker is connected (``/v1.0/metadata``), and stops every program on the way out:
 normally, on an exception, on Ctrl-C and on a failed start. A run gets a fresh directory
 (components, Configuration, scheduler's etcd data, one log per program) and free ports; every
-listener is bound to 127.0.0.1 and name resolution does not use mDNS
-(:mod:`daprsidecar.resources`), so nothing leaves the machine.
+listener the programs' flags can place is bound to 127.0.0.1 and name resolution does not use
+mDNS (:mod:`daprsidecar.resources`), so nothing is sent off the machine.
+
+One listener is not on loopback, Dapr's doing: placement's and scheduler's /healthz servers
+bind every interface (``:PORT``) whatever ``--healthz-listen-address`` says, up to at least
+1.18.3 (fixed upstream by dapr/dapr#10394). They answer /healthz to anyone who can reach the
+port (placement's tables stay off: ``DAPR_PLACEMENT_METADATA_ENABLED`` is cleared).
+:data:`WILDCARD_HEALTHZ` names them; ``tests/daprd`` checks that nothing else is off loopback.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ APP_ID = "conformance-app"
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT = 90.0
 POLL_INTERVAL = 0.1
+WILDCARD_HEALTHZ = ("placement", "scheduler")
+"""Programs whose /healthz listener ignores ``--healthz-listen-address`` and binds every
+interface (dapr/dapr#10394; see the module's docstring)."""
 WORKFLOW_ACTOR_SUFFIXES = (".workflow", ".activity")
 """daprd registers ``dapr.internal.<namespace>.<app-id>.workflow`` (and ``.activity``) once a
 workflow worker is connected."""
@@ -43,6 +52,7 @@ _CLEARED_ENV = (
     "DAPR_HTTP_ENDPOINT",
     "DAPR_GRPC_PORT",
     "DAPR_HTTP_PORT",
+    "DAPR_PLACEMENT_METADATA_ENABLED",
 )
 """Variables of the caller's environment that would point a program elsewhere or change what
 it requires; the stack sets the ones it needs itself."""
@@ -251,7 +261,9 @@ def _start(sidecar: Sidecar, binaries: Binaries, *, app: bool, timeout: float) -
         PYTHONUNBUFFERED="1",
     )
     launch("app", app_command(), app_env)
-    _wait(sidecar, deadline, "the app's workflow worker in /v1.0/metadata", _worker_connected(sidecar))
+    _wait(
+        sidecar, deadline, "the app's workflow worker in /v1.0/metadata", _worker_connected(sidecar)
+    )
 
 
 def _wait(sidecar: Sidecar, deadline: float, what: str, ready: Callable[[], bool]) -> None:
@@ -293,7 +305,8 @@ def worker_ready(metadata: dict[str, Any]) -> bool:
     """Whether daprd's metadata shows a connected workflow worker and the workflow actors."""
     workers = (metadata.get("workflows") or {}).get("connectedWorkers", 0)
     actor_types = {
-        entry.get("type", "") for entry in (metadata.get("actorRuntime") or {}).get("activeActors", [])
+        entry.get("type", "")
+        for entry in (metadata.get("actorRuntime") or {}).get("activeActors", [])
     }
     has_actors = all(
         any(kind.endswith(suffix) for kind in actor_types) for suffix in WORKFLOW_ACTOR_SUFFIXES
@@ -311,4 +324,3 @@ def _http_get(url: str, token: str | None = None) -> tuple[int, bytes]:
         return error.code, error.read()
     except (OSError, ValueError):
         return 0, b""
-

@@ -16,7 +16,7 @@ graph the Go module proxy serves to this project's CI. 1.18.3 needs
 ``github.com/dapr/durabletask-go@v0.12.4``, which that proxy refuses (403); elsewhere
 ``DAPRD_VERSION=1.18.3`` builds it."""
 
-MATRIX = ("1.16.1", "1.18.2")
+MATRIX = ("1.16.0", "1.18.2")
 """The versions ``make conformance-daprd-matrix`` checks: per minor line the newest release
 buildable through the proxy (no 1.17 release is: see the README, "Real daprd")."""
 

@@ -14,12 +14,13 @@ answer (the README lists each place):
   terminated / purged too (the engine's in-memory backend ignores ``recursive``).
 - pause and resume of a finished instance are no-ops (the engine would append the event to a
   finished history and, for a moment, report the instance SUSPENDED or RUNNING again).
-- resume of an instance that is not suspended (nor being suspended by a pause still queued) is
-  a no-op: the engine's worker fails the workflow on an unexpected resume ("Don't know how to
-  handle event of type 'executionResumed'"); daprd's engine ignores it.
-- pause of an instance that is suspended (or being suspended) is a no-op: the engine's worker
-  buffers the second suspend and replays it on resume, leaving the workflow stuck while the
-  engine reports RUNNING.
+- resume of an active instance that is not suspended goes to the engine, as daprd sends it to
+  the app's worker, which fails the workflow ("Don't know how to handle event of type
+  'executionResumed'", observed on daprd 1.18.2 with the Dapr Python SDK).
+- a pause of a suspended instance is held here, not sent: the worker would buffer it and
+  replay it on resume, leaving the workflow stuck while the engine reports RUNNING. daprd
+  shows such an instance SUSPENDED through the next resume, so a held pause keeps it
+  SUSPENDED through one resume here too.
 - a continued-as-new instance reads RUNNING, never PENDING (the engine resets it to PENDING
   until its next execution starts; daprd shows RUNNING).
 - ``dapr.workflow.input`` is present (``""`` for an empty body), as daprd shows for an
@@ -28,6 +29,7 @@ answer (the README lists each place):
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable
 from datetime import UTC, datetime
@@ -90,6 +92,8 @@ class EngineInstances:
         self.client = client
         self._suspended: dict[str, bool] = {}
         """Per instance: whether the pause and resume commands forwarded so far suspend it."""
+        self._held_pauses: dict[str, int] = {}
+        """Per instance: pauses sent while it was suspended, each absorbing one resume."""
 
     @classmethod
     def connect(cls, address: str) -> EngineInstances:
@@ -112,6 +116,7 @@ class EngineInstances:
             raise problem
         await self._answer(Operation.START, instance_id, workflow_name=workflow_name)
         self._suspended.pop(instance_id, None)
+        self._held_pauses.pop(instance_id, None)
         try:
             await self.client.schedule_new_orchestration(
                 workflow_name,
@@ -189,18 +194,23 @@ class EngineInstances:
         return state, outcome
 
     async def _suspension(self, operation: Operation, instance_id: str, *, suspend: bool) -> None:
-        """Pause or resume, forwarded only when it changes what the instance will be.
+        """Pause or resume as daprd passes them on, but a pause of a suspended instance is held.
 
-        Judged by what the commands sent so far leave the instance as, not by what it shows
-        yet: a pause accepted a moment ago may still be queued (a resume must then follow it).
-        A repeated command must not reach the engine's worker: it fails the workflow on a
-        resume it does not expect, and it buffers a second suspend while suspended and replays
-        it on resume, so the workflow silently stays suspended (daprd's engine ignores both).
+        Suspended is judged by what the commands sent so far leave the instance as, not by
+        what it shows yet: a pause accepted a moment ago may still be queued. A resume of an
+        instance that is not suspended is sent (the worker fails the workflow, as with daprd);
+        a pause while suspended is held, and the next resume only releases it.
         """
         state, _ = await self._answer(operation, instance_id)
         if state is None or state.runtime_status in FINISHED:
             return
-        if self._suspended.get(instance_id, state.runtime_status is SUSPENDED) == suspend:
+        suspended = self._suspended.get(instance_id, state.runtime_status is SUSPENDED)
+        held = self._held_pauses.get(instance_id, 0)
+        if suspend and suspended:
+            self._held_pauses[instance_id] = held + 1
+            return
+        if not suspend and suspended and held:
+            self._held_pauses[instance_id] = held - 1
             return
         self._suspended[instance_id] = suspend
         command = self.client.suspend_orchestration if suspend else self.client.resume_orchestration
@@ -241,6 +251,7 @@ class EngineInstances:
         children = await self._children(instance_id)
         await self.client.purge_orchestration(instance_id, recursive=False)
         self._suspended.pop(instance_id, None)
+        self._held_pauses.pop(instance_id, None)
         for child_id in children:
             child = await self._state(Operation.PURGE, child_id)
             if child is not None and child.runtime_status in FINISHED:
@@ -279,17 +290,39 @@ def runtime_status(state: OrchestrationState) -> str:
 def state_properties(state: OrchestrationState) -> dict[str, str]:
     properties = {"dapr.workflow.input": state.serialized_input or ""}
     if state.serialized_custom_status is not None:
-        properties["dapr.workflow.custom_status"] = state.serialized_custom_status
+        properties["dapr.workflow.custom_status"] = custom_status_as_dapr_sdk(
+            state.serialized_custom_status
+        )
     failure = state.failure_details
     if failure is None:
         if state.serialized_output is not None:
             properties["dapr.workflow.output"] = state.serialized_output
         return properties
-    properties["dapr.workflow.failure.error_type"] = failure.error_type
+    properties["dapr.workflow.failure.error_type"] = error_type_as_dapr_sdk(failure.error_type)
     properties["dapr.workflow.failure.error_message"] = failure.message
     if failure.stack_trace:
         properties["dapr.workflow.failure.stack_trace"] = failure.stack_trace
     return properties
+
+
+DAPR_SDK_ERROR_NAMES = {"OrchestrationStateError": "WorkflowStateError"}
+"""Errors the Dapr Python SDK's copy of the durable-task worker raises under another name."""
+
+
+def error_type_as_dapr_sdk(error_type: str) -> str:
+    """durabletask names an error's class with its module; the Dapr SDK by its name alone."""
+    name = error_type.rpartition(".")[2]
+    return DAPR_SDK_ERROR_NAMES.get(name, name)
+
+
+def custom_status_as_dapr_sdk(serialized: str) -> str:
+    """durabletask stores a custom status as JSON; the Dapr Python SDK keeps a ``str`` as it is
+    (daprd with the conformance app shows ``waiting``, not ``"waiting"``)."""
+    try:
+        value = json.loads(serialized)
+    except ValueError:
+        return serialized
+    return value if isinstance(value, str) else serialized
 
 
 def epoch_us(moment: datetime) -> int:

@@ -38,6 +38,7 @@ from conformance.workflows import WORKFLOWS, Workflow
 from mockserver.api_errors import ControlError, DaprError
 from mockserver.clock import Clock, ManualClock, TimerHeap, seconds_to_us
 from mockserver.orchestrator import (
+    SYNTHETIC_STACK_TRACE,
     ChildTask,
     ContinuedAsNew,
     EventTask,
@@ -49,6 +50,7 @@ from mockserver.orchestrator import (
     TaskResult,
     TimerTask,
     Yielded,
+    event_key,
 )
 
 FORCED_FAILURE_TYPE = "MockForcedFailure"
@@ -68,6 +70,17 @@ class Failure:
 
     error_type: str
     message: str
+    stack_trace: str | None = None
+    """Shown as ``dapr.workflow.failure.stack_trace`` when set (daprd 1.17+, SDK failures)."""
+
+
+RESUME_NOT_SUSPENDED = Failure(
+    "WorkflowStateError",
+    "Don't know how to handle event of type 'executionResumed'",
+    SYNTHETIC_STACK_TRACE,
+)
+"""How the Python SDK's worker fails a run that is resumed while not suspended (observed,
+tests/vectors/daprd-1.18.2/lifecycle.resume.RUNNING.json)."""
 
 
 @dataclass(slots=True)
@@ -124,6 +137,9 @@ class Instance:
     history: list[TaskResult] = field(default_factory=list)
     waiting: Waiting | None = None
     events: dict[str, deque[str]] = field(default_factory=dict)
+    """Raised events not yet taken, by :func:`event_key` of their name."""
+    held_pauses: int = 0
+    """Pauses sent while SUSPENDED: each keeps the instance SUSPENDED through one resume."""
     parent: tuple[str, int] | None = None
     children: list[tuple[str, int]] = field(default_factory=list)
     lifetime: int | None = None
@@ -233,8 +249,23 @@ def _allowed_id_char(char: str) -> bool:
     return category[0] == "L" or category == "Nd" or char in "_-"
 
 
+_NOT_FOUND_EXTRA: dict[tuple[Operation, Status], str] = {
+    (
+        Operation.TERMINATE,
+        Status.ABSENT,
+    ): "failed to submit termination request:: no such instance exists",
+    (Operation.PURGE, Status.ABSENT): (
+        "failed to purge workflow state: failed to fetch workflow state: no such instance exists"
+    ),
+    (Operation.PURGE, Status.PENDING): "failed to purge workflow state: no such instance exists",
+}
+"""daprd 1.12-1.18 pass the not-found cause of terminate and purge to the message as an extra
+argument, which Go prints as ``%!(EXTRA <type>=<cause>)`` after it (the exact texts daprd 1.18.2
+answered, tests/vectors/daprd-1.18.2; daprd master drops the artefact)."""
+
+
 def _not_found_causes(op: Operation, instance_id: str, event_name: str | None) -> str:
-    """The engine's words when it has no such instance (daprd master, facts §5.3)."""
+    """The engine's words when it has no such instance (daprd 1.18.2 and master, facts §5.3)."""
     if op is Operation.RAISE_EVENT:
         return (
             f"failed to raise event {event_name} on workflow {instance_id}: "
@@ -259,7 +290,11 @@ def error_for(
 ) -> DaprError:
     """The error daprd answers with ``code`` for ``op`` on an instance in ``status``."""
     if code == "ERR_INSTANCE_ID_NOT_FOUND":
-        return DaprError(code, instance_id)
+        error = DaprError(code, instance_id)
+        extra = _NOT_FOUND_EXTRA.get((op, status)) or _NOT_FOUND_EXTRA.get((op, Status.ABSENT))
+        if extra is not None:
+            error.message += f"%!(EXTRA *fmt.wrapError={extra})"
+        return error
     if code == "ERR_START_WORKFLOW":
         return DaprError(
             code,
@@ -590,9 +625,19 @@ class Engine:
         if op is Operation.RAISE_EVENT:
             if self._lifecycle.is_active(instance.status):
                 assert event_name is not None and payload is not None
-                instance.events.setdefault(event_name, deque()).append(payload)
+                instance.events.setdefault(event_key(event_name), deque()).append(payload)
                 self._changed(instance)
                 self._wake(instance)
+            return
+        if instance.status is Status.SUSPENDED and op is Operation.PAUSE:
+            # The SDK's worker holds a suspend that arrives while suspended and applies it
+            # again on the next resume (lifecycle pause/SUSPENDED).
+            instance.held_pauses += 1
+            self._changed(instance)
+            return
+        if instance.status is Status.SUSPENDED and op is Operation.RESUME and instance.held_pauses:
+            instance.held_pauses -= 1
+            self._touch(instance)
             return
         if outcome.next is Status.TERMINATED:
             self._terminate(instance)
@@ -606,6 +651,9 @@ class Engine:
             self._wake(instance)
         elif outcome.next is Status.ABSENT:
             self._purge(instance)
+        elif outcome.next is Status.FAILED and op is Operation.RESUME:
+            self._mark_started(instance)
+            self._finish(instance, Status.FAILED, failure=RESUME_NOT_SUSPENDED)
 
     # --- lifecycle effects -------------------------------------------------------------------
 
@@ -827,7 +875,11 @@ class Engine:
         elif isinstance(step, Returned):
             self._finish(instance, Status.COMPLETED, output=step.output)
         elif isinstance(step, Failed):
-            self._finish(instance, Status.FAILED, failure=Failure(step.error_type, step.message))
+            self._finish(
+                instance,
+                Status.FAILED,
+                failure=Failure(step.error_type, step.message, step.stack_trace),
+            )
         elif isinstance(step, ContinuedAsNew):
             self._continue_as_new(instance, step.input)
 
@@ -921,7 +973,7 @@ class Engine:
 
 
 def _properties(instance: Instance) -> dict[str, str]:
-    """The ``properties`` daprd master shows (facts §4): only the keys that are set."""
+    """The ``properties`` daprd shows (facts §4): only the keys that are set."""
     properties: dict[str, str] = {}
     if instance.input is not None:
         properties["dapr.workflow.input"] = instance.input
@@ -930,6 +982,8 @@ def _properties(instance: Instance) -> dict[str, str]:
     if instance.failure is not None:
         properties["dapr.workflow.failure.error_type"] = instance.failure.error_type
         properties["dapr.workflow.failure.error_message"] = instance.failure.message
+        if instance.failure.stack_trace is not None:
+            properties["dapr.workflow.failure.stack_trace"] = instance.failure.stack_trace
     elif instance.status is Status.COMPLETED and instance.output is not None:
         properties["dapr.workflow.output"] = instance.output
     return properties

@@ -10,6 +10,11 @@ Rules (the durable-task model):
   timer's due time comes out the same on replay.
 - Inputs, outputs, event payloads and custom status cross this boundary as JSON text; the
   workflow sees decoded values (an empty text decodes to ``None``).
+- Where an SDK decides (value encoding, event-name matching, custom status, failures), the
+  mock does what the Dapr Python SDK's worker does, because that is what daprd answered with
+  the conformance app (tests/vectors/daprd-1.18.2): values are written by ``json.dumps`` with
+  its defaults, event names match case-insensitively (``str.casefold``), a ``str`` custom status
+  is kept as it is, and every failure carries a stack trace.
 
 Pure: no I/O, no aiohttp.
 """
@@ -19,17 +24,33 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import traceback
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from json.encoder import (  # type: ignore[attr-defined]
+    c_make_encoder,
+    encode_basestring,
+    encode_basestring_ascii,
+)
 from typing import Any, Literal
 
 from conformance.workflows import Workflow
 from mockserver.clock import seconds_to_us
 
 UNREGISTERED_ERROR_TYPE = "OrchestratorNotRegisteredError"
-BAD_JSON_ERROR_TYPE = "JSONDecodeError"
+SYNTHETIC_STACK_TRACE = "  (raised by dapr-workflow-mock, standing in for the SDK's worker)\n"
+"""The stack trace of a failure the SDK's worker raises itself (an unregistered name, bad JSON):
+daprd shows one for every failure the Python SDK reports; its lines are the SDK's own."""
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_SDK_ENCODER = json.JSONEncoder()
+"""``json.dumps`` with its defaults: how the Dapr Python SDK writes workflow values."""
+_C_SDK_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _SDK_ENCODER.default, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+)
 _C_ENCODE = (
     None
     if c_make_encoder is None
@@ -111,6 +132,7 @@ class Failed:
 
     error_type: str
     message: str
+    stack_trace: str = SYNTHETIC_STACK_TRACE
 
 
 Step = Yielded | Returned | ContinuedAsNew | Failed
@@ -125,10 +147,25 @@ class ReplayMismatch(RuntimeError):
 
 
 def to_json_text(value: Any) -> str | None:
-    """The JSON text of a workflow value; None stays None (no output)."""
+    """The JSON text of a workflow value as the Python SDK writes it (``json.dumps(value)``);
+    None stays None (no output)."""
     if value is None:
         return None
-    return compact_json(value)
+    if isinstance(value, str):
+        return str(encode_basestring_ascii(value))
+    if _C_SDK_ENCODE is None:
+        return _SDK_ENCODER.encode(value)
+    return "".join(_C_SDK_ENCODE(value, 0))
+
+
+def custom_status_text(status: Any) -> str | None:
+    """A custom status as the Python SDK stores it: a ``str`` as it is, else its JSON."""
+    return status if status is None or isinstance(status, str) else to_json_text(status)
+
+
+def event_key(name: str) -> str:
+    """The name events are matched by: the Python SDK casefolds both sides."""
+    return name.casefold()
 
 
 def compact_json(value: Any) -> str:
@@ -177,10 +214,10 @@ class Context:
         return self._instance_id
 
     def set_custom_status(self, status: Any) -> None:
-        self.custom_status = to_json_text(status)
+        self.custom_status = custom_status_text(status)
 
     def wait_for_external_event(self, name: str) -> EventTask:
-        return EventTask(name)
+        return EventTask(event_key(name))
 
     def create_timer(self, seconds: float) -> TimerTask:
         return TimerTask(self.now_us + seconds_to_us(seconds))
@@ -210,14 +247,14 @@ class Execution:
     def begin(self, input_text: str | None) -> Step:
         """Call the workflow with its decoded input and run it to its first wait or its end."""
         if self._workflow is None:
-            # The Go SDK's words for a name no worker registered.
+            # The Python SDK's words for a name its worker has not registered.
             return Failed(
-                UNREGISTERED_ERROR_TYPE, f"workflow named '{self._name}' is not registered"
+                UNREGISTERED_ERROR_TYPE, f"A '{self._name}' orchestrator was not registered."
             )
         try:
             value = from_json_text(input_text)
         except ValueError as error:
-            return Failed(BAD_JSON_ERROR_TYPE, f"the workflow input is not valid JSON: {error}")
+            return _failed(error)
         try:
             result = self._workflow(self.context, value)
         except Exception as error:
@@ -237,9 +274,7 @@ class Execution:
         try:
             value = None if result.payload is None else from_json_text(result.payload)
         except ValueError as error:
-            return Failed(
-                BAD_JSON_ERROR_TYPE, f"the {result.kind} payload is not valid JSON: {error}"
-            )
+            return _failed(error)
         return self._move(value)
 
     @classmethod
@@ -292,4 +327,6 @@ class Execution:
 
 
 def _failed(error: BaseException) -> Failed:
-    return Failed(type(error).__name__, str(error))
+    """The failure the Python SDK reports for ``error`` (its type name, text and traceback)."""
+    trace = "".join(traceback.format_tb(error.__traceback__)) or SYNTHETIC_STACK_TRACE
+    return Failed(type(error).__name__, str(error), trace)

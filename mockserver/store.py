@@ -177,8 +177,8 @@ _TRANSIENT_FIELDS = frozenset({"rendered"})
 _INSTANCE_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "status": (lambda status: status.value, Status),
     "failure": (
-        lambda failure: [failure.error_type, failure.message],
-        lambda raw: Failure(raw[0], raw[1]),
+        lambda failure: [failure.error_type, failure.message, failure.stack_trace],
+        lambda raw: Failure(*raw),
     ),
     "history": (
         lambda history: [_encode_result(result) for result in history],

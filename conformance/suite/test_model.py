@@ -173,6 +173,10 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @rule(slot=slots)
     def pause(self, slot: str) -> None:
+        if Status.SUSPENDED in self.states[slot].may_show:
+            # Not sent: on daprd 1.18.2 with the Python SDK a second pause and a resume wedge
+            # the instance (every later request to it hangs). test_lifecycle checks the cell.
+            return
         self.command(slot, Operation.PAUSE, (), lambda: self.client.pause(self.ids[slot]))
 
     @rule(slot=slots)

@@ -14,7 +14,13 @@ from durabletask.client import OrchestrationState, OrchestrationStatus
 from durabletask.task import FailureDetails
 
 from conformance.lifecycle import Status
-from engineserver.instances import EngineInstances, epoch_us, instance_view, state_properties
+from engineserver.instances import (
+    EngineInstances,
+    epoch_us,
+    error_type_as_dapr_sdk,
+    instance_view,
+    state_properties,
+)
 from tests.engine.servers import ENGINE_COMMAND, launch
 
 CREATED = datetime(2025, 1, 2, 3, 4, 5, 123456)
@@ -50,7 +56,14 @@ def test_the_view_has_the_engine_state_and_an_empty_input_is_shown() -> None:
     )
     assert view.workflow_name is None
     assert view.created_at_us == view.last_updated_at_us == epoch_us(CREATED)
-    assert view.properties == {"dapr.workflow.input": "", "dapr.workflow.custom_status": '"w"'}
+    # A str custom status is shown as the Dapr Python SDK stores it: plain text.
+    assert view.properties == {"dapr.workflow.input": "", "dapr.workflow.custom_status": "w"}
+
+
+def test_a_custom_status_that_is_not_a_json_string_is_shown_as_the_engine_has_it() -> None:
+    for stored in ('{"a": 1}', "[1]", "not json"):
+        view = instance_view(state(OrchestrationStatus.RUNNING, serialized_custom_status=stored))
+        assert view.properties["dapr.workflow.custom_status"] == stored
 
 
 def test_a_failed_instance_shows_its_failure_and_no_output() -> None:
@@ -58,10 +71,17 @@ def test_a_failed_instance_shows_its_failure_and_no_output() -> None:
     failed = state(OrchestrationStatus.FAILED, serialized_output='"x"', failure_details=failure)
     assert state_properties(failed) == {
         "dapr.workflow.input": "",
-        "dapr.workflow.failure.error_type": "conformance.workflows.ConformanceFailure",
+        "dapr.workflow.failure.error_type": "ConformanceFailure",
         "dapr.workflow.failure.error_message": "boom",
         "dapr.workflow.failure.stack_trace": "trace",
     }
+
+
+def test_failure_types_are_named_as_the_dapr_sdk_names_them() -> None:
+    assert error_type_as_dapr_sdk("durabletask.task.OrchestrationStateError") == (
+        "WorkflowStateError"
+    )
+    assert error_type_as_dapr_sdk("ValueError") == "ValueError"
 
 
 def test_engine_times_are_utc_microseconds_since_the_epoch() -> None:
@@ -139,10 +159,13 @@ async def forwarded(status: OrchestrationStatus, commands: str) -> list[str]:
     return client.calls
 
 
-async def test_only_pauses_and_resumes_that_change_the_instance_reach_the_engine() -> None:
+async def test_pauses_held_while_suspended_never_reach_the_engine_and_each_absorbs_a_resume() -> (
+    None
+):
     running, suspended = OrchestrationStatus.RUNNING, OrchestrationStatus.SUSPENDED
     assert await forwarded(running, "pprr") == ["suspend", "resume"]
-    assert await forwarded(running, "r") == []
-    assert await forwarded(suspended, "prr") == ["resume"]
+    assert await forwarded(running, "pprrr") == ["suspend", "resume", "resume"]
+    assert await forwarded(running, "r") == ["resume"]  # the worker fails it, as with daprd
+    assert await forwarded(suspended, "prr") == ["resume"]  # the first resume releases the pause
     assert await forwarded(OrchestrationStatus.PENDING, "prp") == ["suspend", "resume", "suspend"]
     assert await forwarded(OrchestrationStatus.COMPLETED, "pr") == []

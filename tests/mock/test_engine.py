@@ -153,7 +153,7 @@ def test_replay_feeds_a_multi_step_workflow_its_history_in_order(
     engine.forget_live_state()
     engine.raise_event("c", "b", "2")
     view = engine.get("c")
-    assert view.properties["dapr.workflow.output"] == "[1,2]"
+    assert view.properties["dapr.workflow.output"] == "[1, 2]"
     assert view.properties["dapr.workflow.custom_status"] == "1"
 
 

@@ -124,8 +124,9 @@ class Script:
         return possible
 
     def _after(self, status: Status, answer: Answer) -> frozenset[Status]:
-        outcome = MODEL.cell(status, answer.operation).match(answer.http, answer.error)
-        return frozenset() if outcome is None else self._may_become(outcome.status_after(status))
+        cell = MODEL.cell(status, answer.operation)
+        outcomes = cell.matches(answer.http, answer.error, conditional=True)
+        return frozenset().union(*(self._may_become(o.status_after(status)) for o in outcomes))
 
     def _may_become(self, status: Status) -> frozenset[Status]:
         """The lifecycle's autonomous moves, less what this workflow cannot do by itself: only
@@ -259,7 +260,7 @@ def check_restored(script: Script, state: dict[str, Any]) -> list[str]:
     ):
         problems.append(f"{script.instance_id} echoed {output}")
     waiting = script.workflow == "EventWorkflow" and status in (Status.RUNNING, Status.SUSPENDED)
-    if waiting and properties.get("dapr.workflow.custom_status") != '"waiting"':
+    if waiting and properties.get("dapr.workflow.custom_status") != "waiting":
         problems.append(f"{script.instance_id} lost its custom status: {properties}")
     return problems
 
@@ -267,11 +268,15 @@ def check_restored(script: Script, state: dict[str, Any]) -> list[str]:
 async def carry_on(
     session: aiohttp.ClientSession, url: str, script: Script, status: Status
 ) -> list[str]:
-    """Resume a paused instance and send ``go`` to what waits for it: it must complete."""
+    """Resume a paused instance (once for each pause it holds) and send ``go`` to what waits
+    for it: it must complete."""
     if status not in (Status.RUNNING, Status.SUSPENDED) or script.workflow == "EchoWorkflow":
         return []
-    if status is Status.SUSPENDED:
+    for _ in range(len(script.answers) + 1):  # one resume per pause held while SUSPENDED
+        if status is not Status.SUSPENDED:
+            break
         assert await send(session, url, Operation.RESUME, script) == (202, None)
+        status = Status((await get(session, url, script.instance_id))["runtimeStatus"])
     if script.workflow != "TimerWorkflow":
         waiter = Script(script.instance_id, script.workflow, script.input, [])
         if script.workflow == "ParentWorkflow":
