@@ -13,7 +13,7 @@ LINT_PATHS := conformance mockserver engineserver daprsidecar bench tests
 DAPRD_VERSION ?=
 
 .PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz sdk clean \
-	daprd conformance-daprd
+	daprd conformance-daprd record-daprd conformance-daprd-matrix
 
 # dapr and durabletask install side by side (pip check is clean) but are never imported
 # into one process: the tests that need either run it in a subprocess.
@@ -55,6 +55,15 @@ daprd: $(STAMP)
 # The whole suite against real daprd with the conformance app, all on loopback.
 conformance-daprd: daprd
 	$(BIN)/dapr-workflow-conformance --daprd=$(DAPRD_VERSION) $(PYTEST_ARGS)
+
+# Record every scenario of tests/vectors against real daprd into tests/vectors/daprd-<version>/.
+record-daprd: daprd
+	$(BIN)/python -m tests.vectors.record $(if $(DAPRD_VERSION),--daprd $(DAPRD_VERSION))
+
+# The whole suite against each daprd release of daprsidecar/versions.py MATRIX; writes the table
+# of behaviours that differ by version to conformance-matrix/ (Markdown and JSON).
+conformance-daprd-matrix: $(STAMP)
+	$(BIN)/python -m daprsidecar.matrix --out conformance-matrix $(PYTEST_ARGS)
 
 # Serve the mock on 127.0.0.1:3500 in the foreground (Ctrl-C stops it).
 mock: $(STAMP)

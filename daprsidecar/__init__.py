@@ -7,6 +7,8 @@
   in-memory actor state store; name resolution without mDNS).
 - :mod:`daprsidecar.stack`: placement, scheduler, daprd and the conformance app as one
   context manager, on free loopback ports, stopped on every exit path.
-- :mod:`daprsidecar.cli`: ``dapr-workflow-sidecar build|run|env``.
-- :mod:`daprsidecar.pytest_plugin`: the ``dapr_sidecar`` fixture.
+- :mod:`daprsidecar.sockets`: every socket a set of processes holds (the loopback proof).
+- :mod:`daprsidecar.cli`: ``dapr-workflow-sidecar build|run``.
+- :mod:`daprsidecar.matrix`: the suite against several releases, compared.
+- :mod:`daprsidecar.pytest_plugin`: the ``dapr_sidecar`` and ``dapr_workflow_endpoint`` fixtures.
 """

@@ -7,7 +7,8 @@
   ``127.0.0.1:{{.Port}}`` template. Standalone daprd otherwise uses mDNS, which sends multicast
   off loopback; this resolver only formats the template, so nothing leaves the machine.
 
-Pure: :func:`documents` builds the YAML documents, :func:`write` puts them in a directory.
+Pure: :func:`state_store` and :func:`configuration` build the documents; :func:`write` puts
+them in a directory.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from typing import Any
 from daprsidecar import resources
 from daprsidecar.build import Binaries, ensure_built
 from daprsidecar.processes import Program, free_ports
-from daprsidecar.versions import DEFAULT_VERSION
+from daprsidecar.versions import DEFAULT_VERSION, minor
 
 APP_ID = "conformance-app"
 LOOPBACK = "127.0.0.1"
@@ -137,7 +137,7 @@ def placement_command(binaries: Binaries, ports: Ports) -> list[str]:
 
 
 def scheduler_command(binaries: Binaries, ports: Ports, etcd_dir: Path) -> list[str]:
-    return [
+    command = [
         str(binaries.scheduler),
         "--id=dapr-scheduler-server-0",
         f"--port={ports.scheduler}",
@@ -149,10 +149,12 @@ def scheduler_command(binaries: Binaries, ports: Ports, etcd_dir: Path) -> list[
         "--tls-enabled=false",
         f"--etcd-data-dir={etcd_dir}",
         f"--etcd-client-port={ports.etcd_client}",
-        f"--etcd-client-listen-address={LOOPBACK}",
         f"--etcd-initial-cluster=dapr-scheduler-server-0=http://{LOOPBACK}:{ports.etcd_peer}",
         "--log-level=info",
     ]
+    if minor(binaries.version) >= (1, 17):  # 1.16 has no such flag (and refuses unknown ones)
+        command.append(f"--etcd-client-listen-address={LOOPBACK}")
+    return command
 
 
 def daprd_command(
