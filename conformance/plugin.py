@@ -320,7 +320,7 @@ class ReportCollector:
         previous = self.outcomes.get(report.nodeid)
         if report.failed:
             self.outcomes[report.nodeid] = "fail"
-            self.reasons[report.nodeid] = f"failed in {report.when}"
+            self.reasons[report.nodeid] = _failure_reason(report)
         elif report.skipped and previous != "fail":
             self.outcomes[report.nodeid] = "skip"
             self.reasons[report.nodeid] = _skip_reason(report)
@@ -357,6 +357,16 @@ class ReportCollector:
         terminalreporter.write_line(f"behaviours: {totals}")
         for path in self.written:
             terminalreporter.write_line(f"written: {path}")
+
+
+def _failure_reason(report: pytest.TestReport) -> str:
+    """The first line of what failed (a Nonconformance says what was wrong), and where."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = str(getattr(crash, "message", "") or "").strip().splitlines()
+    first = message[0] if message else ""
+    for prefix in ("conformance.support.Nonconformance: ", "Failed: "):
+        first = first.removeprefix(prefix)
+    return f"failed in {report.when}: {first}" if first else f"failed in {report.when}"
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

@@ -182,7 +182,13 @@ def test_the_conformance_report_holds_the_behaviour_matrix_and_the_coverage(
     assert report["coverage"]["pause"]["ABSENT"] == "fail"
     assert report["coverage"]["pause"]["PENDING"] == "unreachable"
     markdown = (report_dir / "conformance-report.md").read_text()
-    assert "| `lifecycle.pause.ABSENT` | pause | ABSENT | **FAIL** (failed in call) |" in markdown
+    assert (
+        "| `lifecycle.pause.ABSENT` | pause | ABSENT | **FAIL** (failed in call: AssertionError: "
+        "pause of an unknown instance must answer 500" in markdown
+    )
+    assert rows["lifecycle.pause.ABSENT"]["reasons"][0].startswith(
+        "failed in call: AssertionError: pause of an unknown instance must answer 500"
+    )
     assert "| pause | **FAIL** | - |" in markdown
 
 
