@@ -56,6 +56,9 @@ class Run:
     workflow: str
     input: str
     got_go: bool = False
+    may_end: frozenset[Status] = frozenset()
+    """Statuses an accepted command may still bring later (a resume of a RUNNING instance: an
+    SDK may fail the run, or ignore the resume; seeing RUNNING does not settle which)."""
 
     def shows(self) -> frozenset[Status]:
         """Every status this run can show without a request."""
@@ -64,7 +67,7 @@ class Run:
             raise ModelError(f"the model knows no workflow {self.workflow!r}")
         if self.workflow == "EventWorkflow" and self.got_go:
             endings = frozenset({Status.COMPLETED})
-        return _RUN_STATUSES | endings
+        return _RUN_STATUSES | endings | self.may_end
 
 
 @dataclass(frozen=True)
@@ -195,8 +198,11 @@ class Model:
         after: set[Status] = set()
         run_after = state.run
         changes = False
+        undetermined = _undetermined_effects(matched)
         for status, outcome in matched:
             run_after = self._run_after(state.run, operation, outcome, new_run, event)
+            if undetermined and run_after is not None:
+                run_after = replace(run_after, may_end=run_after.may_end | undetermined)
             following = outcome.status_after(status)
             changes = changes or following is not status or run_after != state.run
             before |= self.reachable(status, state.run)
@@ -285,6 +291,20 @@ class Model:
         if not self.exact_errors:
             lines.append("  (only success or error is compared: any 2xx, any 4xx/5xx)")
         return "\n".join(lines)
+
+
+def _undetermined_effects(matched: list[tuple[Status, Outcome]]) -> frozenset[Status]:
+    """The statuses an answer may lead to in a status where it may also change nothing."""
+    by_status: dict[Status, set[Status | None]] = {}
+    for status, outcome in matched:
+        by_status.setdefault(status, set()).add(outcome.next)
+    return frozenset(
+        following
+        for status, nexts in by_status.items()
+        if None in nexts or status in nexts
+        for following in nexts
+        if following is not None and following is not status
+    )
 
 
 def _same_run(run: Run, awaiting: Awaiting, seen: Observation) -> bool:

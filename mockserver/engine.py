@@ -220,7 +220,8 @@ class InstanceView:
     instance_id: str
     workflow_name: str | None
     created_at_us: int | None
-    last_updated_at_us: int
+    last_updated_at_us: int | None
+    """None before the start is processed (GET shows the Go zero time, as daprd does)."""
     runtime_status: Status
     properties: Mapping[str, str]
     parent_instance_id: str | None
@@ -955,13 +956,16 @@ class Engine:
         return self._last_execution
 
     def _view(self, instance: Instance) -> InstanceView:
+        # Before its start is processed daprd has no history to read: no name, no properties,
+        # both times the Go zero time (observed on daprd 1.18.2 right after a start).
+        unstarted = instance.status is Status.PENDING and not instance.ready
         return InstanceView(
             instance_id=instance.instance_id,
             workflow_name=instance.workflow_name if instance.ready else None,
             created_at_us=instance.created_us,
-            last_updated_at_us=instance.last_updated_us,
+            last_updated_at_us=None if unstarted else instance.last_updated_us,
             runtime_status=instance.status,
-            properties=_properties(instance),
+            properties={} if unstarted else _properties(instance),
             parent_instance_id=instance.parent[0] if instance.parent else None,
             waiting_for=instance.waiting.describe() if instance.waiting else None,
             buffered_events=(

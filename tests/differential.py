@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,3 +212,31 @@ def compare(
             log += [f"  after step {number}, {line}" for line in differences]
             return "the targets settled differently\n" + "\n".join(log)
     return None
+
+
+def fixed_sequences(examples: int) -> Any:
+    """Hypothesis settings for a differential run: ``examples`` sequences, the same every run
+    (a CI gate must not pass or fail by the draw; explore with --hypothesis-seed=N), and no
+    shrinking (every failing attempt waits out the settle deadline, and the unshrunk sequence,
+    at most 13 steps, all printed, is short enough to read)."""
+    from hypothesis import HealthCheck, Phase, settings
+
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+@contextmanager
+def mock_client() -> Iterator[WorkflowClient]:
+    """A client of a fresh in-process mock that checks its own answers against the spec."""
+    from mockserver.testing import running_mock
+
+    with running_mock(validate_responses=True) as url:
+        client = WorkflowClient(url)
+        yield client
+        client.close()

@@ -172,3 +172,20 @@ def test_the_error_response_is_exactly_code_and_message() -> None:
     schema = spec()["components"]["schemas"]["ErrorResponse"]
     assert schema["required"] == ["errorCode", "message"]
     assert schema["additionalProperties"] is False
+
+
+def test_every_version_difference_names_behaviours_both_versions_and_its_recording() -> None:
+    from pathlib import Path
+
+    from conformance import contract
+
+    root = Path(__file__).resolve().parents[2] / "tests" / "vectors"
+    differences = contract.spec()["x-dapr-version-differences"]
+    assert differences
+    catalogue = contract.behaviours()
+    for entry in differences:
+        assert entry["behaviours"], entry
+        assert set(entry["behaviours"]) <= set(catalogue), entry
+        assert {"1.16.0", "1.18.2"} <= set(entry), entry
+        for version in ("1.16.0", "1.18.2"):
+            assert (root / f"daprd-{version}" / f"{entry['vectors']}.json").is_file(), entry

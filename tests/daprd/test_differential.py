@@ -12,23 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from conformance.client import WorkflowClient
 from daprsidecar.stack import Sidecar
-from tests.differential import Step, compare, steps
+from tests.differential import Step, compare, fixed_sequences, mock_client, steps
 
 pytestmark = pytest.mark.daprd
 
 
 @pytest.fixture(scope="module")
 def mock() -> Iterator[WorkflowClient]:
-    from mockserver.testing import running_mock
-
-    with running_mock(validate_responses=True) as url:
-        client = WorkflowClient(url)
+    with mock_client() as client:
         yield client
-        client.close()
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +34,7 @@ def daprd(sidecar: Sidecar) -> Iterator[WorkflowClient]:
     client.close()
 
 
-@settings(
-    max_examples=100,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fixed_sequences(100)
 @given(sequence=steps)
 def test_daprd_and_the_mock_agree_on_random_operation_sequences(
     sequence: list[Step], mock: WorkflowClient, daprd: WorkflowClient

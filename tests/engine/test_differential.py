@@ -8,34 +8,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from conformance.client import WorkflowClient
-from tests.differential import Step, compare, steps
+from tests.differential import Step, compare, fixed_sequences, mock_client, steps
 
 
 @pytest.fixture(scope="module")
 def mock() -> Iterator[WorkflowClient]:
-    from mockserver.testing import running_mock
-
-    with running_mock(validate_responses=True) as url:
-        client = WorkflowClient(url)
+    with mock_client() as client:
         yield client
-        client.close()
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    # The same sequences on every run: a CI gate must not pass or fail by the draw.
-    # (HYPOTHESIS_SEED-style exploration: run with --hypothesis-seed=N.)
-    derandomize=True,
-    database=None,
-    # No shrinking: every failing attempt waits out the settle deadline, and the unshrunk
-    # sequence (at most 13 steps, all printed) is short enough to read.
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fixed_sequences(60)
 @given(sequence=steps)
 def test_the_mock_and_the_engine_agree_on_random_operation_sequences(
     sequence: list[Step], mock: WorkflowClient, engine: WorkflowClient
