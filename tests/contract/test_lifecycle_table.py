@@ -67,7 +67,7 @@ EXPECTED: dict[tuple[Operation, Status], tuple[int, str | None, Status | None, b
     (O.RAISE_EVENT, S.CANCELED): (202, None, None, False),
     # pause: running -> SUSPENDED, everything else a 202 no-op, none -> 500 (facts §8)
     (O.PAUSE, S.ABSENT): (500, "ERR_PAUSE_WORKFLOW", None, False),
-    (O.PAUSE, S.PENDING): (202, None, S.SUSPENDED, True),
+    (O.PAUSE, S.PENDING): (202, None, S.SUSPENDED, False),
     (O.PAUSE, S.RUNNING): (202, None, S.SUSPENDED, False),
     (O.PAUSE, S.SUSPENDED): (202, None, None, False),
     (O.PAUSE, S.CONTINUED_AS_NEW): (202, None, S.SUSPENDED, False),

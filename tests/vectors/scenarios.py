@@ -147,6 +147,23 @@ def cell(operation: str, status: str) -> Scenario:
 def _scenarios() -> list[Scenario]:
     found = [cell(op, status) for status in CELL_STATUSES for op in OPERATIONS]
     found += [
+        *(
+            Scenario(
+                f"pending.{operation}",
+                f"{operation} sent right after the start (daprd mostly still shows PENDING then)",
+                (
+                    start("EventWorkflow", "a", '"x"'),
+                    post("/v1.0/workflows/dapr/EventWorkflow/start?instanceID={a}", '"y"')
+                    if operation == "start"
+                    else post("/v1.0/workflows/dapr/{a}/raiseEvent/go", '"p"')
+                    if operation == "raiseEvent"
+                    else command(operation),
+                    Settle(SETTLE),
+                    show(),
+                ),
+            )
+            for operation in ("start", "terminate", "raiseEvent", "pause", "resume")
+        ),
         Scenario(
             "start.generated-id",
             "start without an instance ID: daprd generates one",
