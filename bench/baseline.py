@@ -22,7 +22,7 @@ async def _hello(request: web.Request) -> web.Response:
 async def _serve(host: str, port: int) -> None:
     app = web.Application()
     app.router.add_get("/", _hello)
-    # No access log, like the mock under the bench (--log-level warning).
+    # No access log, like the mock at its defaults (no --enable-api-logging).
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     try:

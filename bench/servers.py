@@ -58,14 +58,28 @@ def baseline_command(*, uvloop: bool) -> list[str]:
     ]
 
 
+SPEED_FLAGS = ("--log-level", "--enable-api-logging", "--validate-responses", "--store")
+"""Mock flags that change its speed: the bench runs the mock as users start it, without them."""
+
+
 def mock_command(*, uvloop: bool, clock: str = "real") -> list[str]:
-    # --log-level warning: no access log line per request (the baseline logs nothing either).
+    """The mock as the README tells users to start it (plus a free port and, for the timer
+    bench, the manual clock): no flag that changes its speed."""
     module = "bench.uvloop_mock" if uvloop else "mockserver"
-    return [
+    command = [
         sys.executable,
         *("-m", module),
-        *("--host", "127.0.0.1", "--port", "0", "--clock", clock, "--log-level", "warning"),
+        *("--host", "127.0.0.1", "--port", "0", "--clock", clock),
     ]
+    check_default_speed(command)
+    return command
+
+
+def check_default_speed(command: Sequence[str]) -> None:
+    """Refuse a mock command line with a flag that changes speed (the figures would lie)."""
+    changed = [flag for flag in SPEED_FLAGS if any(p.split("=")[0] == flag for p in command)]
+    if changed:
+        raise ValueError(f"the bench runs the mock at its defaults; remove {', '.join(changed)}")
 
 
 @contextlib.contextmanager

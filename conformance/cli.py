@@ -84,7 +84,7 @@ def mock_environment(pytest_args: Sequence[str]) -> dict[str, str]:
 
 def mock_command(start_delay: float, transition_delay: float) -> list[str]:
     """The command line of the bundled mock on a free port."""
-    command = [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "warning"]
+    command = [sys.executable, "-m", "mockserver", "--port", "0"]
     if start_delay:
         command += ["--start-delay", str(start_delay)]
     if transition_delay:
