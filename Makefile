@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 # The test run spreads over both cores; PYTEST_ARGS="-n 0" runs it in one process.
 PYTEST_WORKERS ?= 2
-LINT_PATHS := conformance mockserver engineserver daprsidecar bench tests
+LINT_PATHS := conformance daprhttp mockserver engineserver daprsidecar bench tests
 # Real daprd: the release to build and check (empty: the project's default, daprsidecar/versions.py).
 DAPRD_VERSION ?=
 

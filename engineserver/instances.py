@@ -44,8 +44,10 @@ from durabletask.serialization import DataConverter
 
 from conformance.contract import lifecycle
 from conformance.lifecycle import Operation, Outcome, Status
-from mockserver.api_errors import DaprError
-from mockserver.engine import InstanceView, error_for, instance_id_problem
+from daprhttp.errors import DaprError, engine_failure
+from daprhttp.ids import instance_id_problem
+from daprhttp.refusals import error_for
+from daprhttp.view import InstanceView
 
 T = TypeVar("T")
 
@@ -58,15 +60,6 @@ FINISHED = (
 REUSE_FINISHED_IDS = pb.OrchestrationIdReusePolicy(
     replaceableStatus=[status.value for status in FINISHED]
 )
-ENGINE_FAILURE_CODES = {
-    Operation.START: "ERR_START_WORKFLOW",
-    Operation.GET: "ERR_GET_WORKFLOW",
-    Operation.TERMINATE: "ERR_TERMINATE_WORKFLOW",
-    Operation.RAISE_EVENT: "ERR_RAISE_EVENT_WORKFLOW",
-    Operation.PAUSE: "ERR_PAUSE_WORKFLOW",
-    Operation.RESUME: "ERR_RESUME_WORKFLOW",
-    Operation.PURGE: "ERR_PURGE_WORKFLOW",
-}
 
 
 class RawText(DataConverter):
@@ -85,7 +78,8 @@ class RawText(DataConverter):
 class EngineInstances:
     """daprd's workflow operations over one durable task engine's client.
 
-    The same seven methods as the mock's ``Engine``, but awaitable: the engine is remote.
+    A :class:`~daprhttp.dispatch.WorkflowBackend`: the same seven operations as the mock's
+    engine, but awaitable (the engine is remote).
     """
 
     def __init__(self, client: AsyncTaskHubGrpcClient) -> None:
@@ -107,6 +101,10 @@ class EngineInstances:
 
     async def close(self) -> None:
         await self.client.close()
+
+    def revision(self, instance_id: str) -> None:
+        """Unknown without asking the engine: every GET is rendered afresh."""
+        return None
 
     async def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
         """Schedule ``workflow_name`` with the raw input; returns the (maybe generated) ID."""
@@ -259,7 +257,7 @@ class EngineInstances:
 
 
 def _engine_failure(operation: Operation, name: str, failure: Any) -> DaprError:
-    return DaprError(ENGINE_FAILURE_CODES[operation], name, failure.details())
+    return engine_failure(operation, name, failure.details())
 
 
 def instance_view(state: OrchestrationState) -> InstanceView:

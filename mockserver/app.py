@@ -13,17 +13,19 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from conformance.workflows import WORKFLOWS, Workflow
-from mockserver import control
-from mockserver.auth import token_middleware
+from daprhttp.bodies import metadata_body
+from daprhttp.dispatch import DAPR_API, DaprApi
+from daprhttp.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
+from daprhttp.middlewares import error_middleware, token_middleware
+from daprhttp.validation import ResponseValidator, validation_middleware
+from mockserver import __version__, control
+from mockserver.api_errors import ControlError
+from mockserver.backend import ENGINE, EngineBackend, serve_directly
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
 from mockserver.engine import Engine, Snapshot
-from mockserver.errors import dapr_errors
 from mockserver.guard import GUARD, Guard, guarded_dispatch
-from mockserver.handlers import APP_ID, ENGINE, serve_directly
 from mockserver.heap import frozen_survivors
-from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
 from mockserver.store import SqliteStore, Synchronous
-from mockserver.validation import ResponseValidator, validation_middleware
 
 ClockMode = Literal["real", "manual"]
 DEFAULT_APP_ID = "dapr-workflow-mock"
@@ -35,6 +37,9 @@ VALIDATION_FAILURES = web.AppKey("validation_failures", list[str])
 
 STORE = web.AppKey("store", SqliteStore)
 """The SQLite store (only with ``store``); closed when the app shuts down."""
+
+TOKEN_REFUSAL = ControlError("MOCK_UNAUTHORIZED", 401, "invalid api token")
+"""The control API's answer to a request without the API token (daprd's is plain text)."""
 
 log = logging.getLogger("mockserver")
 
@@ -79,10 +84,10 @@ def create_app(
     effect shows. ``validate_responses``: check every workflow answer against ``openapi.yaml``
     and raise on a mismatch (for tests). ``app_id``: the ``id`` in ``GET /v1.0/metadata``.
     ``workflows``: the workflows by name (default: the six conformance workflows).
-    ``api_token``: require daprd's ``dapr-api-token`` header (``mockserver.auth``).
+    ``api_token``: require daprd's ``dapr-api-token`` header (``daprhttp.middlewares``).
     ``max_body_size``: daprd's ``--max-body-size`` in bytes (0: no limit). ``read_buffer_size``:
     daprd's ``--read-buffer-size``, which bounds the request line and headers
-    (``mockserver.limits``). ``max_instances``: refuse starts beyond this many stored instances.
+    (``daprhttp.limits``). ``max_instances``: refuse starts beyond this many stored instances.
     ``store``: a SQLite file that keeps every instance across restarts (created if missing;
     ``mockserver.store``), with ``store_sync`` ``"normal"`` (survives kill -9) or ``"full"``
     (also survives power loss). Without it state lives in memory only.
@@ -105,11 +110,11 @@ def create_app(
     ):
         raise ValueError("max_body_size >= 0, read_buffer_size > 0 and max_instances >= 1 please")
     failures: list[str] = []
-    middlewares: list[Middleware] = [dapr_errors]
+    middlewares: list[Middleware] = [error_middleware(name="mock", log=log)]
     if validate_responses:
         middlewares.insert(0, validation_middleware(ResponseValidator(), failures))
     if api_token is not None:
-        middlewares.insert(0, token_middleware(api_token))
+        middlewares.insert(0, token_middleware(api_token, {control.PREFIX: TOKEN_REFUSAL}))
     app = web.Application(
         middlewares=middlewares,
         client_max_size=max_body_size,
@@ -117,7 +122,10 @@ def create_app(
     )
     guard = app[GUARD] = Guard(max_body_bytes=max_body_size, max_instances=max_instances)
     app[ENGINE] = engine
-    app[APP_ID] = app_id
+    app[DAPR_API] = DaprApi(
+        EngineBackend(engine),
+        metadata=metadata_body(app_id, f"{__version__}-mock", {"mock": "dapr-workflow-mock"}),
+    )
     app[VALIDATION_FAILURES] = failures
     control.add_routes(app)
     app.router.add_route("*", r"/{tail:[\s\S]*}", guarded_dispatch(guard))

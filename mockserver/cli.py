@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from daprhttp.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, parse_quantity
+from daprhttp.middlewares import TOKEN_ENV
 from mockserver import __version__
 from mockserver.api_log import API_LOG, ApiCallLogger
 from mockserver.app import DEFAULT_APP_ID, create_app
-from mockserver.auth import TOKEN_ENV
-from mockserver.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, parse_quantity
 from mockserver.store import StoreError
 
 READY_LINE = "dapr-workflow-mock listening on http://{host}:{port}"

@@ -24,13 +24,15 @@ from typing import Any
 
 from aiohttp import web
 
+from daprhttp.bodies import workflow_state
+from daprhttp.responses import result_response
+from daprhttp.timestamps import format_rfc3339
+from daprhttp.view import InstanceView
 from mockserver.api_errors import ControlError
-from mockserver.bodies import result_response, workflow_state
-from mockserver.clock import format_rfc3339
-from mockserver.engine import FORCED_FAILURE_TYPE, Engine, InstanceView
+from mockserver.backend import ENGINE
+from mockserver.engine import FORCED_FAILURE_TYPE, Engine
 from mockserver.faults import InvalidRule
 from mockserver.guard import GUARD
-from mockserver.handlers import ENGINE
 from mockserver.orchestrator import to_json_text
 
 PREFIX = "/_mock"

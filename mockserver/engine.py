@@ -24,8 +24,6 @@ Pure: no I/O, no aiohttp.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -35,7 +33,10 @@ from typing import Literal, Protocol
 from conformance import contract
 from conformance.lifecycle import Operation, Status
 from conformance.workflows import WORKFLOWS, Workflow
-from mockserver.api_errors import ControlError, DaprError
+from daprhttp.ids import instance_id_problem
+from daprhttp.refusals import error_for
+from daprhttp.view import InstanceView
+from mockserver.api_errors import ControlError
 from mockserver.clock import Clock, ManualClock, TimerHeap, seconds_to_us
 from mockserver.orchestrator import (
     SYNTHETIC_STACK_TRACE,
@@ -61,7 +62,6 @@ ADVANCE_BUDGET = 100_000
 LATEST_US = 253_402_300_799_999_999
 """9999-12-31T23:59:59.999999Z: a manual clock moved past it could not write a timestamp."""
 """The same for a manual clock's advance, which should fire everything that fell due."""
-_ASCII_ID = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +144,6 @@ class Instance:
     children: list[tuple[str, int]] = field(default_factory=list)
     lifetime: int | None = None
     """The execution this instance was created with (None: unknown, restored from a store)."""
-    rendered: tuple[int, Callable[[InstanceView], bytes], bytes] | None = None
-    """The last :meth:`Engine.get_rendered` answer and the ``last_updated_us`` it was made at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,109 +210,6 @@ class _Journal:
         return bool(self.changed or self.scheduled or self.fired or self.reset or self.clock_moved)
 
 
-@dataclass(slots=True)
-class InstanceView:
-    """A snapshot of an instance, as GET and the control API show it (read-only by convention:
-    not frozen, because a frozen dataclass costs GET a third of its engine time to build)."""
-
-    instance_id: str
-    workflow_name: str | None
-    created_at_us: int | None
-    last_updated_at_us: int | None
-    """None before the start is processed (GET shows the Go zero time, as daprd does)."""
-    runtime_status: Status
-    properties: Mapping[str, str]
-    parent_instance_id: str | None
-    waiting_for: str | None
-    buffered_events: Mapping[str, int]
-
-
-def instance_id_problem(instance_id: str) -> DaprError | None:
-    """daprd's start-time check of an ID: length in bytes first, then the characters."""
-    ascii = instance_id.isascii()
-    size = len(instance_id) if ascii else len(instance_id.encode("utf-8", "surrogateescape"))
-    if size > contract.MAX_INSTANCE_ID_BYTES:
-        return DaprError("ERR_INSTANCE_ID_TOO_LONG", contract.MAX_INSTANCE_ID_BYTES)
-    if ascii:
-        valid = _ASCII_ID.fullmatch(instance_id) is not None
-    else:
-        valid = all(_allowed_id_char(char) for char in instance_id)
-    if not valid:
-        return DaprError("ERR_INSTANCE_ID_INVALID", instance_id)
-    return None
-
-
-def _allowed_id_char(char: str) -> bool:
-    # Go's unicode.IsLetter is category L*, unicode.IsDigit is Nd.
-    category = unicodedata.category(char)
-    return category[0] == "L" or category == "Nd" or char in "_-"
-
-
-_NOT_FOUND_EXTRA: dict[tuple[Operation, Status], str] = {
-    (
-        Operation.TERMINATE,
-        Status.ABSENT,
-    ): "failed to submit termination request:: no such instance exists",
-    (Operation.PURGE, Status.ABSENT): (
-        "failed to purge workflow state: failed to fetch workflow state: no such instance exists"
-    ),
-    (Operation.PURGE, Status.PENDING): "failed to purge workflow state: no such instance exists",
-}
-"""daprd 1.12-1.18 pass the not-found cause of terminate and purge to the message as an extra
-argument, which Go prints as ``%!(EXTRA <type>=<cause>)`` after it (the exact texts daprd 1.18.2
-answered, tests/vectors/daprd-1.18.2; daprd master drops the artefact)."""
-
-
-def _not_found_causes(op: Operation, instance_id: str, event_name: str | None) -> str:
-    """The engine's words when it has no such instance (daprd 1.18.2 and master, facts §5.3)."""
-    if op is Operation.RAISE_EVENT:
-        return (
-            f"failed to raise event {event_name} on workflow {instance_id}: "
-            "failed to raise event: no such instance exists"
-        )
-    verb = {Operation.PAUSE: ("pause", "suspend"), Operation.RESUME: ("resume", "resume")}
-    asked, engine = verb.get(op, (op.value, op.value))
-    return (
-        f"failed to {asked} workflow {instance_id}: "
-        f"failed to {engine} workflow: no such instance exists"
-    )
-
-
-def error_for(
-    code: str,
-    op: Operation,
-    status: Status,
-    *,
-    instance_id: str,
-    workflow_name: str | None,
-    event_name: str | None,
-) -> DaprError:
-    """The error daprd answers with ``code`` for ``op`` on an instance in ``status``."""
-    if code == "ERR_INSTANCE_ID_NOT_FOUND":
-        error = DaprError(code, instance_id)
-        extra = _NOT_FOUND_EXTRA.get((op, status)) or _NOT_FOUND_EXTRA.get((op, Status.ABSENT))
-        if extra is not None:
-            error.message += f"%!(EXTRA *fmt.wrapError={extra})"
-        return error
-    if code == "ERR_START_WORKFLOW":
-        return DaprError(
-            code,
-            workflow_name,
-            "unable to start workflow: failed to start workflow: rpc error: code = AlreadyExists "
-            f"desc = an active workflow with ID '{instance_id}' already exists",
-        )
-    if code == "ERR_PURGE_WORKFLOW":
-        return DaprError(
-            code,
-            instance_id,
-            f"failed to Purge workflow {instance_id}: failed to purge workflow state: "
-            "orchestration has not yet completed",
-        )
-    if status is Status.ABSENT:
-        return DaprError(code, instance_id, _not_found_causes(op, instance_id, event_name))
-    return DaprError(code, instance_id, f"the workflow is {status.value}")
-
-
 def _is_current(instance: Instance, due: Due) -> bool:
     """Whether ``due`` still applies. A terminate, pause, resume or purge is for the instance, so
     it outlives continue-as-new; the rest (and a raised event, dropped with the buffered ones)
@@ -323,10 +218,6 @@ def _is_current(instance: Instance, due: Due) -> bool:
     if for_instance and instance.lifetime is not None:
         return instance.lifetime <= due.execution
     return instance.execution == due.execution
-
-
-_error_for = error_for
-"""The old private name, still imported by engineserver."""
 
 
 class Engine:
@@ -393,22 +284,15 @@ class Engine:
         self._check(Operation.GET, instance_id)
         return self._view(self._instances[instance_id])
 
-    def get_rendered(self, instance_id: str, render: Callable[[InstanceView], bytes]) -> bytes:
-        """``render(self.get(instance_id))``, kept until the instance next changes.
+    def revision(self, instance_id: str) -> tuple[int, int] | None:
+        """What GET's answer for ``instance_id`` is made at (None: no such instance).
 
-        ``render`` may use only what GET shows: every change of that moves ``lastUpdatedAt``
-        (:meth:`_touch`), which is how a kept answer is known to be current.
+        It moves forward whenever what GET shows changes: every such change moves
+        ``lastUpdatedAt`` (:meth:`_touch`), and a new run of the ID has a new execution.
         """
         self.settle()
         instance = self._instances.get(instance_id)
-        if instance is not None:
-            kept = instance.rendered
-            if kept is not None and kept[0] == instance.last_updated_us and kept[1] is render:
-                return kept[2]  # unchanged since a GET that succeeded, so it still does
-        body = render(self.get(instance_id))
-        instance = self._instances[instance_id]
-        instance.rendered = (instance.last_updated_us, render, body)
-        return body
+        return None if instance is None else (instance.execution, instance.last_updated_us)
 
     def terminate(self, instance_id: str) -> None:
         self._command(Operation.TERMINATE, instance_id)

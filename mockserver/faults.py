@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance import contract
 from conformance.lifecycle import Operation
+from daprhttp.errors import ApiError, failure_code
 
 ANY_OPERATION = "*"
 OPERATIONS = frozenset(op.value for op in Operation)
@@ -27,11 +28,6 @@ _KEYS = frozenset(
     {"operation", "instanceID", "status", "errorCode", "message", "latencyMs", "drop"}
     | {"probability", "seed", "times"}
 )
-
-
-def failure_code(operation: Operation) -> str:
-    """The code daprd answers when its engine fails in ``operation`` (the default fault body)."""
-    return f"ERR_{operation.name}_WORKFLOW"
 
 
 class InvalidRule(ValueError):
@@ -72,15 +68,15 @@ class FaultRule:
             return False
         return self.instance_id is None or self.instance_id == instance_id
 
-    def error_body(self, operation: Operation, subject: str) -> tuple[int, dict[str, str]]:
-        """Status and ``{errorCode, message}``; ``subject`` is the workflow name or instance ID."""
+    def error(self, operation: Operation, subject: str) -> ApiError:
+        """The error the rule answers; ``subject`` is the workflow name or instance ID."""
         code = self.error_code or failure_code(operation)
         known = contract.error_codes().get(code)
         status = self.status or (known.status if known else 500)
         message = self.message
         if message is None:
             message = _daprd_message(code, subject) if known else FAULT_CAUSE
-        return status, {"errorCode": code, "message": message}
+        return ApiError(code, status, message)
 
     def describe(self) -> dict[str, Any]:
         """The rule as the control API lists it."""

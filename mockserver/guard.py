@@ -16,13 +16,15 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
 from conformance.lifecycle import Operation
-from mockserver import handlers
-from mockserver.bodies import error_response
-from mockserver.engine import Engine, instance_id_problem
+from daprhttp.dispatch import dapr
+from daprhttp.errors import DaprError
+from daprhttp.ids import instance_id_problem
+from daprhttp.limits import DEFAULT_MAX_BODY_BYTES, body_too_large
+from daprhttp.responses import error_response
+from daprhttp.routing import BadEscape, RouteMatch, match, parse_query
+from mockserver.backend import ENGINE
+from mockserver.engine import Engine
 from mockserver.faults import FaultRule, Faults
-from mockserver.handlers import ENGINE
-from mockserver.limits import DEFAULT_MAX_BODY_BYTES, body_too_large, capacity_error
-from mockserver.routing import BadEscape, RouteMatch, match, parse_query
 
 log = logging.getLogger("mockserver.faults")
 
@@ -54,11 +56,7 @@ def guarded_dispatch(guard: Guard) -> Handler:
             refusal = await _check(request, guard)
             if refusal is not None:
                 return refusal
-        try:
-            return await handlers.dapr(request)
-        except web.HTTPRequestEntityTooLarge:
-            # A body without a Content-Length that grew past the limit while being read.
-            raise body_too_large() from None
+        return await dapr(request)
 
     return dispatch
 
@@ -100,11 +98,9 @@ async def _check(request: web.Request, guard: Guard) -> web.StreamResponse | Non
         raise body_too_large()
     if operation is Operation.START and guard.max_instances is not None:
         # Read the body first (daprd's order), so nothing awaits between this check and the
-        # start: concurrent starts cannot all pass it.
-        try:
-            await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            raise body_too_large() from None
+        # start: concurrent starts cannot all pass it. One that grows past the limit is the
+        # error middleware's to answer.
+        await request.read()
         _check_capacity(request.app[ENGINE], guard.max_instances, found, query)
     return None
 
@@ -122,9 +118,9 @@ async def _apply(
     if not rule.answers:
         return None
     subject = found.params["workflowName" if operation is Operation.START else "instanceID"]
-    status, body = rule.error_body(operation, subject)
-    log.info("fault %d answers %s %s with %d", rule.id, request.method, request.path, status)
-    return error_response(status, body)
+    error = rule.error(operation, subject)
+    log.info("fault %d answers %s %s with %d", rule.id, request.method, request.path, error.status)
+    return error_response(error)
 
 
 def _check_capacity(engine: Engine, limit: int, found: RouteMatch, query: str) -> None:
@@ -136,3 +132,13 @@ def _check_capacity(engine: Engine, limit: int, found: RouteMatch, query: str) -
     ):
         return  # daprd's own answer comes first: a bad ID, or a start over an existing ID
     raise capacity_error(found.params["workflowName"], limit)
+
+
+def capacity_error(workflow_name: str, max_instances: int) -> DaprError:
+    """A start refused because the mock already holds ``max_instances`` instances."""
+    return DaprError(
+        "ERR_START_WORKFLOW",
+        workflow_name,
+        f"the mock holds its maximum of {max_instances} instances (--max-instances); "
+        "purge finished instances to make room",
+    )

@@ -29,7 +29,6 @@ from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from json.encoder import (  # type: ignore[attr-defined]
     c_make_encoder,
-    encode_basestring,
     encode_basestring_ascii,
 )
 from typing import Any, Literal
@@ -41,7 +40,6 @@ UNREGISTERED_ERROR_TYPE = "OrchestratorNotRegisteredError"
 SYNTHETIC_STACK_TRACE = "  (raised by dapr-workflow-mock, standing in for the SDK's worker)\n"
 """The stack trace of a failure the SDK's worker raises itself (an unregistered name, bad JSON):
 daprd shows one for every failure the Python SDK reports; its lines are the SDK's own."""
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _SDK_ENCODER = json.JSONEncoder()
 """``json.dumps`` with its defaults: how the Dapr Python SDK writes workflow values."""
 _C_SDK_ENCODE = (
@@ -51,15 +49,6 @@ _C_SDK_ENCODE = (
         None, _SDK_ENCODER.default, encode_basestring_ascii, None, ": ", ", ", False, False, True
     )
 )
-_C_ENCODE = (
-    None
-    if c_make_encoder is None
-    else c_make_encoder(
-        None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True
-    )
-)
-"""The C encoder ``_ENCODER.encode`` builds on every call, built once; no circular check
-(``markers`` None): JSON values decoded from text cannot hold a cycle."""
 MAX_JSON_DEPTH = 512
 """Deeper JSON is not valid to a workflow: Python's json recurses once per level (its limit is
 near 1000 frames), and a decoded value must survive re-encoding anywhere in the engine."""
@@ -166,15 +155,6 @@ def custom_status_text(status: Any) -> str | None:
 def event_key(name: str) -> str:
     """The name events are matched by: the Python SDK casefolds both sides."""
     return name.casefold()
-
-
-def compact_json(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` of an acyclic value."""
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if _C_ENCODE is None:
-        return _ENCODER.encode(value)
-    return "".join(_C_ENCODE(value, 0))
 
 
 def from_json_text(text: str | None) -> Any:

@@ -171,9 +171,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
-_TRANSIENT_FIELDS = frozenset({"rendered"})
-"""Instance fields that are caches, rebuilt on demand: never stored."""
-
 _INSTANCE_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "status": (lambda status: status.value, Status),
     "failure": (
@@ -198,7 +195,7 @@ _INSTANCE_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] =
 """How each instance field that is not plain JSON is written and read (None stays None).
 Every other field is stored as it is, so a new plain field is kept without a change here."""
 
-_INSTANCE_FIELDS = frozenset(item.name for item in fields(Instance)) - _TRANSIENT_FIELDS
+_INSTANCE_FIELDS = frozenset(item.name for item in fields(Instance))
 
 
 def encode_instance(instance: Instance) -> str:

@@ -3,7 +3,7 @@
 A variant is the mock built by ``create_app(...)`` and changed in one way, without patching:
 - a middleware put in front of the mock's own rewrites one kind of answer (or refuses one kind
   of request);
-- an :class:`Engine` subclass put in ``app[ENGINE]`` before the app starts changes one rule;
+- an :class:`Engine` subclass run by the app (``use_engine``) changes one rule;
 - ``create_app(workflows=...)`` replaces one conformance workflow with a wrong one.
 
 Each variant's one-line docstring names the bug and a behaviour that must catch it; its
@@ -40,13 +40,16 @@ from conformance.workflows import (
     failure_message,
     timer_workflow,
 )
-from mockserver.api_errors import DaprError
+from daprhttp.bodies import go_marshal
+from daprhttp.dispatch import ROUTE
+from daprhttp.errors import DaprError
+from daprhttp.responses import JSON, result_response
+from daprhttp.routing import BadEscape, RouteMatch, match
+from daprhttp.timestamps import format_rfc3339
 from mockserver.app import create_app
-from mockserver.bodies import error_response, result_response
-from mockserver.clock import RealClock, format_rfc3339
+from mockserver.backend import use_engine
+from mockserver.clock import RealClock
 from mockserver.engine import Engine, Instance
-from mockserver.handlers import ENGINE, ROUTE
-from mockserver.routing import BadEscape, RouteMatch, match
 
 AppFactory = Callable[[float], web.Application]
 """Builds a broken app from the mock's ``start_delay``."""
@@ -105,7 +108,7 @@ def with_middleware(middleware: Middleware, start_delay: float = 0.0) -> web.App
 def with_engine(engine: type[Engine], start_delay: float = 0.0) -> web.Application:
     """The mock running ``engine`` instead of its own."""
     app = create_app(start_delay=start_delay)
-    app[ENGINE] = engine(clock=RealClock(), start_delay=start_delay)
+    use_engine(app, engine(clock=RealClock(), start_delay=start_delay))
     return app
 
 
@@ -152,6 +155,11 @@ def refuses(refusal: Callable[[web.Request], web.Response | None]) -> Middleware
         return answer if answer is not None else await handler(request)
 
     return refusing
+
+
+def error_response(status: int, body: dict[str, Any]) -> web.Response:
+    """An error answer with any body, written as daprd writes its error bodies."""
+    return web.Response(status=status, body=go_marshal(body), content_type=JSON)
 
 
 def dapr_error(code: str, *args: object) -> web.Response:

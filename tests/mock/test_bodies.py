@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.lifecycle import Status
-from mockserver.bodies import encode, start_body, state_body, workflow_state
-from mockserver.engine import InstanceView
-from mockserver.orchestrator import compact_json
+from daprhttp.bodies import compact_json, encode, start_body, state_body, workflow_state
+from daprhttp.view import InstanceView
 
 _TEXT = st.text(
     alphabet=st.one_of(

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from mockserver.clock import ManualClock, SchedulerLoop, TimerHeap, format_rfc3339
+from daprhttp.timestamps import format_rfc3339
+from mockserver.clock import ManualClock, SchedulerLoop, TimerHeap
 
 
 @pytest.mark.parametrize(

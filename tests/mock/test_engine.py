@@ -9,9 +9,11 @@ import pytest
 
 from conformance.lifecycle import Status
 from conformance.workflows import WORKFLOWS, WorkflowContext
-from mockserver.api_errors import ControlError, DaprError
+from daprhttp.errors import DaprError
+from daprhttp.ids import instance_id_problem
+from mockserver.api_errors import ControlError
 from mockserver.clock import ManualClock, RealClock
-from mockserver.engine import Engine, instance_id_problem
+from mockserver.engine import Engine
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from daprhttp.limits import parse_quantity
 from mockserver import cli
-from mockserver.limits import parse_quantity
 from tests.mock.raw_http import RawReply, request_bytes, send_raw
 from tests.mock.support import Dapr, MockFactory
 

@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 
 from conformance.contract import API_VERSIONS
-from mockserver import handlers
+from daprhttp import dispatch
+from daprhttp.routing import METADATA
 from mockserver.engine import Engine
-from mockserver.routing import METADATA
 from tests.mock.support import Dapr, MockFactory
 
 DIRECT_INVOKE = {
@@ -240,7 +240,7 @@ async def test_a_request_the_handler_cannot_answer_never_escapes_as_plain_text(
     async def broken(request: web.Request, params: object, query: str) -> web.Response:
         raise ValueError("boom")
 
-    monkeypatch.setitem(handlers._HANDLERS, METADATA, broken)
+    monkeypatch.setitem(dispatch._HANDLERS, METADATA, broken)
     reply = await dapr.call("GET", "/v1.0/metadata")
     assert (reply.status, reply.body) == (
         500,
@@ -254,6 +254,6 @@ async def test_an_aiohttp_routing_refusal_becomes_daprds_fallback(
     async def unroutable(request: web.Request, params: object, query: str) -> web.Response:
         raise web.HTTPMethodNotAllowed("GET", ["POST"])
 
-    monkeypatch.setitem(handlers._HANDLERS, METADATA, unroutable)
+    monkeypatch.setitem(dispatch._HANDLERS, METADATA, unroutable)
     reply = await dapr.call("GET", "/v1.0/metadata")
     assert (reply.status, reply.body) == (404, DIRECT_INVOKE)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.lifecycle import Operation
-from mockserver.routing import (
+from daprhttp.routing import (
     ROUTES,
     BadEscape,
     clean_path,

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from mockserver.app import create_app
-from mockserver.handlers import ENGINE
+from mockserver.backend import ENGINE
 from mockserver.testing import running_mock
 from tests.mock.support import Dapr, MockFactory
 

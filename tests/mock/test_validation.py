@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from conformance.lifecycle import Operation
-from mockserver import handlers
+from daprhttp import dispatch
+from daprhttp.validation import ResponseMismatch, ResponseValidator
 from mockserver.app import VALIDATION_FAILURES, create_app
-from mockserver.validation import ResponseMismatch, ResponseValidator
 
 JSON = "application/json"
 STATE = {
@@ -89,7 +89,7 @@ async def test_a_drifting_handler_is_recorded_and_answered_as_a_server_error(
     aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(handlers, "state_body", lambda view: b'{"instanceID":"x"}')
+    monkeypatch.setattr(dispatch, "state_body", lambda view: b'{"instanceID":"x"}')
     app: web.Application = create_app(validate_responses=True)
     client = await aiohttp_client(app)
     await client.post("/v1.0/workflows/dapr/EchoWorkflow/start?instanceID=x")
@@ -103,7 +103,7 @@ async def test_without_the_switch_nothing_is_validated(
     aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(handlers, "state_body", lambda view: b'{"instanceID":"x"}')
+    monkeypatch.setattr(dispatch, "state_body", lambda view: b'{"instanceID":"x"}')
     client = await aiohttp_client(create_app())
     await client.post("/v1.0/workflows/dapr/EchoWorkflow/start?instanceID=x")
     assert (await client.get("/v1.0/workflows/dapr/x")).status == 200

@@ -1,4 +1,4 @@
-"""daprd's size limits: ``--max-body-size``, ``--read-buffer-size`` and the mock's instance cap.
+"""daprd's size limits: ``--max-body-size`` and ``--read-buffer-size``.
 
 - daprd wraps every request body in a reader that fails after ``--max-body-size`` bytes (default
   ``4Mi``; 0 or less turns the limit off). The workflow handlers read the body first thing, so an
@@ -7,7 +7,7 @@
   ``streams.LimitReadCloser``; ``pkg/api/http/workflow.go``, ``universal.go``). Not 413.
 - ``--read-buffer-size`` (default ``4Ki``) is Go's ``MaxHeaderBytes``; Go allows 4096 bytes more
   for the request line and headers together and answers 431 past that. aiohttp limits each line
-  instead and answers 400; the mock gives every line Go's whole allowance.
+  instead and answers 400; :func:`header_limits` gives every line Go's whole allowance.
 - Sizes are Kubernetes resource quantities, as daprd parses them: ``4Mi``, ``10M``, ``1e6``,
   ``4194304``.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from mockserver.api_errors import DaprError
+from daprhttp.errors import DaprError
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 DEFAULT_READ_BUFFER_BYTES = 4 * 1024
@@ -68,13 +68,3 @@ def header_limits(read_buffer_bytes: int) -> dict[str, int]:
     """aiohttp's parser limits for daprd's ``--read-buffer-size``: each line gets Go's allowance."""
     line = read_buffer_bytes + GO_HEADER_SLOP_BYTES
     return {"max_line_size": line, "max_field_size": line}
-
-
-def capacity_error(workflow_name: str, max_instances: int) -> DaprError:
-    """A start refused because the mock already holds ``max_instances`` instances."""
-    return DaprError(
-        "ERR_START_WORKFLOW",
-        workflow_name,
-        f"the mock holds its maximum of {max_instances} instances (--max-instances); "
-        "purge finished instances to make room",
-    )

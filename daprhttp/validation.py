@@ -1,4 +1,4 @@
-"""Checks the mock's own answers against ``openapi.yaml``, so the two can never drift apart.
+"""Checks a server's own answers against ``openapi.yaml``, so the two can never drift apart.
 
 For a request that reached one of the seven workflow routes, the answer must use a status the
 spec declares for that operation, the declared content type, a body valid against the declared
@@ -21,14 +21,14 @@ from referencing.jsonschema import DRAFT202012
 
 from conformance import contract
 from conformance.lifecycle import Operation
-from mockserver.handlers import ROUTE
+from daprhttp.dispatch import ROUTE
 
 SPEC_URI = "urn:dapr-workflow-conformance:openapi"
-log = logging.getLogger("mockserver.validation")
+log = logging.getLogger("daprhttp.validation")
 
 
 class ResponseMismatch(AssertionError):
-    """The mock answered something its own spec does not allow."""
+    """The server answered something its own spec does not allow."""
 
 
 def operation_id(operation: Operation) -> str:

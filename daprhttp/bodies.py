@@ -1,19 +1,33 @@
-"""daprd's response bodies, as bytes: protojson for results, Go ``encoding/json`` for errors."""
+"""daprd's response bodies, as bytes: protojson for results, Go ``encoding/json`` for errors.
+
+Pure: no I/O, no aiohttp (``daprhttp.responses`` wraps these bytes in answers).
+"""
 
 from __future__ import annotations
 
-from json.encoder import encode_basestring
+import json
+from json.encoder import (  # type: ignore[attr-defined]
+    c_make_encoder,
+    encode_basestring,
+)
 from typing import Any
 
-from aiohttp import web
-
 from conformance.lifecycle import Status
-from mockserver.clock import format_rfc3339
-from mockserver.engine import InstanceView
-from mockserver.orchestrator import compact_json
-from mockserver.routing import go_text
+from daprhttp.errors import ApiError
+from daprhttp.routing import go_text
+from daprhttp.timestamps import format_rfc3339
+from daprhttp.view import InstanceView
 
-JSON = "application/json"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_C_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True
+    )
+)
+"""The C encoder ``_ENCODER.encode`` builds on every call, built once; no circular check
+(``markers`` None): JSON values decoded from text cannot hold a cycle."""
 _GO_HTML_ESCAPES = {
     "<": "\\u003c",
     ">": "\\u003e",
@@ -21,6 +35,15 @@ _GO_HTML_ESCAPES = {
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
 }
+
+
+def compact_json(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` of an acyclic value."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def encode(body: Any) -> bytes:
@@ -31,26 +54,34 @@ def encode(body: Any) -> bytes:
     return go_text(text).encode("utf-8")
 
 
-def result_response(status: int, body: Any) -> web.Response:
-    """A success answer: single-line JSON, no trailing newline, ``application/json``."""
-    return web.Response(status=status, body=encode(body), content_type=JSON)
-
-
-def encoded_response(status: int, body: bytes) -> web.Response:
-    """A success answer whose body is already encoded (:func:`encode`, ``EMPTY_OBJECT``)."""
-    return web.Response(status=status, body=body, content_type=JSON)
-
-
 EMPTY_OBJECT = encode({})
 """The body of every 202 but start's."""
 
 
-def error_response(status: int, body: dict[str, str]) -> web.Response:
-    """An error answer ``{"errorCode","message"}``, HTML-escaped as Go's json.Marshal does."""
+def error_body(error: ApiError) -> bytes:
+    """An error's ``{"errorCode","message"}``, HTML-escaped as Go's json.Marshal does."""
+    return go_marshal(error.body())
+
+
+def go_marshal(body: Any) -> bytes:
+    """``body`` as Go's json.Marshal writes it (HTML-escaped), as daprd writes error bodies."""
     text = encode(body).decode("utf-8")
     for char, escaped in _GO_HTML_ESCAPES.items():
         text = text.replace(char, escaped)
-    return web.Response(status=status, body=text.encode("utf-8"), content_type=JSON)
+    return text.encode("utf-8")
+
+
+def metadata_body(app_id: str, runtime_version: str, extended: dict[str, str]) -> bytes:
+    """``GET /v1.0/metadata``: the app ID and version, no components or features."""
+    return encode(
+        {
+            "id": app_id,
+            "runtimeVersion": runtime_version,
+            "enabledFeatures": [],
+            "components": [],
+            "extended": extended,
+        }
+    )
 
 
 def workflow_state(view: InstanceView) -> dict[str, Any]:
