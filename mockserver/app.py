@@ -92,6 +92,12 @@ def create_app(
     ``mockserver.store``), with ``store_sync`` ``"normal"`` (survives kill -9) or ``"full"``
     (also survives power loss). Without it state lives in memory only.
     """
+    if (
+        max_body_size < 0
+        or read_buffer_size <= 0
+        or (max_instances is not None and max_instances < 1)
+    ):
+        raise ValueError("max_body_size >= 0, read_buffer_size > 0 and max_instances >= 1 please")
     sqlite_store = None if store is None else SqliteStore(store, synchronous=store_sync)
     snapshot = None if sqlite_store is None else sqlite_store.load()
     engine = Engine(
@@ -103,12 +109,6 @@ def create_app(
     )
     if snapshot is not None:
         engine.restore(snapshot)
-    if (
-        max_body_size < 0
-        or read_buffer_size <= 0
-        or (max_instances is not None and max_instances < 1)
-    ):
-        raise ValueError("max_body_size >= 0, read_buffer_size > 0 and max_instances >= 1 please")
     failures: list[str] = []
     middlewares: list[Middleware] = [error_middleware(name="mock", log=log)]
     if validate_responses:

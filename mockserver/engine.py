@@ -59,9 +59,9 @@ SETTLE_BUDGET = 1000
 """Scheduled entries one :meth:`Engine.settle` fires at most, so a workflow that continues as new
 without end (or a flood of due timers) cannot hold the event loop; requests get in between."""
 ADVANCE_BUDGET = 100_000
+"""The same for a manual clock's advance, which should fire everything that fell due."""
 LATEST_US = 253_402_300_799_999_999
 """9999-12-31T23:59:59.999999Z: a manual clock moved past it could not write a timestamp."""
-"""The same for a manual clock's advance, which should fire everything that fell due."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import pytest
 from conformance.lifecycle import Operation, Status
 from daprhttp.view import InstanceView
 from mockserver import cli
+from mockserver.app import create_app
 from mockserver.clock import ManualClock
 from mockserver.engine import Due, Engine, Failure, Instance, Waiting
 from mockserver.orchestrator import TaskResult
@@ -328,3 +329,16 @@ def test_the_cli_says_in_one_line_why_it_cannot_use_the_store(
         f"dapr-workflow-mock: cannot use {str(mock.path)!r} as the mock's store: "
         "database is locked\n"
     )
+
+
+def test_a_refused_option_leaves_the_store_file_unlocked(tmp_path: Path) -> None:
+    path = tmp_path / "mock.sqlite"
+    with pytest.raises(ValueError) as refused:
+        create_app(store=path, max_body_size=-1)
+    # The refusal (and its traceback) is still alive: a store opened before it would hold the lock.
+    assert refused.value is not None
+    other = SqliteStore(path)
+    try:
+        other.load()
+    finally:
+        other.close()
