@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
-import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-READY = re.compile(r"listening on (http://\S+)")
-"""The ready line of both the mock (``dapr-workflow-mock listening on URL``) and the baseline."""
+from conformance import launcher
 
 
 @dataclass
@@ -88,45 +84,8 @@ def running(
 ) -> Iterator[Server]:
     """Start ``argv``, wait for its ready line, yield it, and stop it (SIGTERM, then SIGKILL)."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    with (log_dir / f"{name}.log").open("w") as stderr:
-        process = subprocess.Popen(
-            list(argv), stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1
-        )
-        try:
-            url = _wait_ready(name, process, timeout_s)
-            yield Server(name, url, process)
-        finally:
-            _stop(process)
-
-
-def _wait_ready(name: str, process: subprocess.Popen[str], timeout_s: float) -> str:
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        # Keeps draining stdout after the ready line so the child can never block on it.
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, name=f"{name} stdout", daemon=True).start()
-    while True:
-        try:
-            line = lines.get(timeout=timeout_s)
-        except queue.Empty:
-            raise RuntimeError(f"{name} printed no ready line within {timeout_s} s") from None
-        if line is None:
-            raise RuntimeError(f"{name} exited before it was ready (code {process.wait()})")
-        found = READY.search(line)
-        if found:
-            return found.group(1)
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with (
+        (log_dir / f"{name}.log").open("w+") as stderr,
+        launcher.running(argv, name=name, stderr=stderr, timeout=timeout_s) as child,
+    ):
+        yield Server(name, child.url, child.process)

@@ -18,25 +18,18 @@ import argparse
 import contextlib
 import importlib
 import os
-import queue
-import re
-import subprocess
 import sys
-import tempfile
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import IO
 
 import pytest
+
+from conformance.launcher import STARTUP_TIMEOUT, LaunchError, running
+from conformance.ready_line import MOCK_PROGRAM
 
 TARGET_ENV = "DAPR_WORKFLOW_TARGET"
 TOKEN_ENV = "DAPR_API_TOKEN"
 SUITE = "conformance.suite"
-READY = re.compile(r"dapr-workflow-mock listening on (http://\S+)")
-"""The line the mock prints on stdout once it accepts connections."""
-STARTUP_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 PRELOADED = (
     "_hypothesis_pytestplugin",
     "hypothesis.stateful",
@@ -52,10 +45,6 @@ NOT_REWRITTEN = (
     "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"
 )
 """Silences pytest's note that the preloaded packages keep their plain asserts."""
-
-
-class MockStartError(RuntimeError):
-    """The bundled mock did not come up."""
 
 
 def given_target(args: Sequence[str]) -> str | None:
@@ -102,64 +91,17 @@ def bundled_mock(
 ) -> Iterator[str]:
     """Run the mock subprocess; yield its base URL once it says it listens; then stop it.
 
-    ``meanwhile`` runs while the mock starts up.
+    ``meanwhile`` runs while the mock starts up. Raises :class:`LaunchError` when it does not.
     """
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            list(command),
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-            encoding="utf-8",
-            env=None if env is None else dict(env),
-        )
-        try:
-            meanwhile()
-            yield _wait_until_ready(process, errors, timeout)
-        finally:
-            _stop(process)
-
-
-def _wait_until_ready(process: subprocess.Popen[str], errors: IO[bytes], timeout: float) -> str:
-    lines: queue.Queue[str | None] = queue.Queue()
-    assert process.stdout is not None
-    stdout = process.stdout
-
-    def read() -> None:
-        for line in stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, name="mock-stdout", daemon=True).start()
-    seen: list[str] = []
-    while True:
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            raise MockStartError(f"the mock printed no ready line within {timeout:g}s") from None
-        if line is None:
-            errors.seek(0)
-            detail = errors.read().decode("utf-8", "replace").strip()
-            raise MockStartError(
-                f"the mock exited (code {process.wait()}) before it listened: "
-                f"{detail or ''.join(seen) or 'no output'}"
-            )
-        found = READY.search(line)
-        if found:
-            return found.group(1)
-        seen.append(line)
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
-    if process.stdout is not None:
-        process.stdout.close()
+    with running(
+        command,
+        name="the mock",
+        program=MOCK_PROGRAM,
+        env=env,
+        timeout=timeout,
+        meanwhile=meanwhile,
+    ) as mock:
+        yield mock.url
 
 
 def preload_plugins() -> None:
@@ -262,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with bundled_mock(command, env=environment, meanwhile=preload_plugins) as url:
             print(f"dapr-workflow-conformance: checking the bundled mock at {url}", flush=True)
             return run_suite(["--target", url, *pytest_args])
-    except MockStartError as error:
+    except LaunchError as error:
         print(f"dapr-workflow-conformance: {error}", file=sys.stderr)
         return 3
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from conformance.ready_line import MOCK_PROGRAM, ready_line_template
 from daprhttp.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, parse_quantity
 from daprhttp.middlewares import TOKEN_ENV
 from mockserver import __version__
@@ -22,10 +23,10 @@ from mockserver.api_log import API_LOG, ApiCallLogger
 from mockserver.app import DEFAULT_APP_ID, create_app
 from mockserver.store import StoreError
 
-READY_LINE = "dapr-workflow-mock listening on http://{host}:{port}"
+READY_LINE = ready_line_template(MOCK_PROGRAM)
+"""Printed once on stdout when the mock accepts connections (the suite's CLI waits for it)."""
 SHUTDOWN_TIMEOUT = 5.0
 """Seconds SIGTERM waits for requests still in flight (a stalled upload must not hold it 60 s)."""
-"""Printed once on stdout when the mock accepts connections (the suite's CLI waits for it)."""
 EXPOSED_WARNING = (
     "WARNING: dapr-workflow-mock is listening on {host}, beyond this machine's loopback. "
     "The mock has no protection besides --api-token: anyone who can reach it can start, "

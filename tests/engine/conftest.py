@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from conformance.client import WorkflowClient
-from tests.engine.servers import ENGINE_COMMAND, Server, launch
+from conformance.launcher import Child, launch
+from tests.engine.servers import ENGINE_COMMAND
 
 
 @pytest.fixture(scope="session")
-def engine_server() -> Iterator[Server]:
+def engine_server() -> Iterator[Child]:
     pytest.importorskip("durabletask", reason="the engine target needs the 'engine' extra")
     server = launch(ENGINE_COMMAND)
     yield server
@@ -20,7 +21,7 @@ def engine_server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def engine(engine_server: Server) -> Iterator[WorkflowClient]:
+def engine(engine_server: Child) -> Iterator[WorkflowClient]:
     """A client of the session's engine-backed target."""
     client = WorkflowClient(engine_server.url)
     yield client

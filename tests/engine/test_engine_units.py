@@ -13,6 +13,7 @@ pytest.importorskip("durabletask", reason="the engine target needs the 'engine' 
 from durabletask.client import OrchestrationState, OrchestrationStatus
 from durabletask.task import FailureDetails
 
+from conformance.launcher import launch
 from conformance.lifecycle import Status
 from engineserver.instances import (
     EngineInstances,
@@ -21,7 +22,7 @@ from engineserver.instances import (
     instance_view,
     state_properties,
 )
-from tests.engine.servers import ENGINE_COMMAND, launch
+from tests.engine.servers import ENGINE_COMMAND
 
 CREATED = datetime(2025, 1, 2, 3, 4, 5, 123456)
 LATER = datetime(2025, 1, 2, 3, 4, 6)

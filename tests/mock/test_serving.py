@@ -18,12 +18,11 @@ from typing import Any
 
 import pytest
 
+from conformance.ready_line import MOCK_PROGRAM, ready_line, ready_url
 from mockserver.app import create_app
 from mockserver.backend import ENGINE
 from mockserver.testing import running_mock
 from tests.mock.support import Dapr, MockFactory
-
-READY = re.compile(r"^dapr-workflow-mock listening on http://127\.0\.0\.1:(\d+)\n$")
 
 
 def fetch(url: str, method: str = "GET", body: bytes | None = None) -> tuple[int, Any]:
@@ -83,9 +82,10 @@ def test_the_cli_prints_one_ready_line_serves_and_stops_on_ctrl_c() -> None:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        ready = READY.match(line)
-        assert ready, line
-        base_url = f"http://127.0.0.1:{ready.group(1)}"
+        base_url = ready_url(line, MOCK_PROGRAM)
+        assert base_url is not None, line
+        assert line == ready_line(MOCK_PROGRAM, base_url) + "\n", line
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base_url), line
         assert fetch(f"{base_url}/v1.0/healthz") == (204, None)
         assert fetch(f"{base_url}/_mock/clock")[1]["mode"] == "manual"
         process.send_signal(signal.SIGINT)

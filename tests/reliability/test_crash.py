@@ -28,8 +28,8 @@ import aiohttp
 import pytest
 
 from conformance.contract import lifecycle
+from conformance.launcher import Child, launch
 from conformance.lifecycle import Operation, Status
-from tests.engine.servers import Server, launch
 
 SEEDS = (7, 11, 29)
 INSTANCES = 60
@@ -62,9 +62,9 @@ def store(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def servers() -> Iterator[list[Server]]:
+def servers() -> Iterator[list[Child]]:
     """Every mock process a test starts; all are stopped at the end."""
-    started: list[Server] = []
+    started: list[Child] = []
     yield started
     for server in started:
         server.stop()
@@ -166,7 +166,7 @@ def make_scripts(rng: random.Random) -> list[Script]:
 class Load:
     """Runs every script at once against one mock and kills it after ``kill_after`` answers."""
 
-    def __init__(self, session: aiohttp.ClientSession, server: Server, kill_after: int) -> None:
+    def __init__(self, session: aiohttp.ClientSession, server: Child, kill_after: int) -> None:
         self.session = session
         self.server = server
         self.kill_after = kill_after
@@ -308,7 +308,7 @@ async def eventually_ended(
 
 @pytest.mark.parametrize("seed", SEEDS)
 async def test_a_mock_killed_under_load_keeps_everything_it_acknowledged(
-    seed: int, store: Path, servers: list[Server], session: aiohttp.ClientSession
+    seed: int, store: Path, servers: list[Child], session: aiohttp.ClientSession
 ) -> None:
     rng = random.Random(seed)
     scripts = make_scripts(rng)
@@ -341,7 +341,7 @@ async def test_a_mock_killed_under_load_keeps_everything_it_acknowledged(
 
 
 async def test_sigterm_lets_an_in_flight_request_finish_and_closes_the_store(
-    store: Path, servers: list[Server], session: aiohttp.ClientSession
+    store: Path, servers: list[Child], session: aiohttp.ClientSession
 ) -> None:
     servers.append(launch(mock_command(store)))
     server = servers[-1]

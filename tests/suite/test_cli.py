@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import MockStartError, bundled_mock, given_target, main
+from conformance.cli import bundled_mock, given_target, main
+from conformance.launcher import LaunchError
 
 CLI = Path(sys.executable).with_name("dapr-workflow-conformance")
 
@@ -89,7 +90,7 @@ def test_the_target_is_found_among_pytest_arguments(args: list[str], target: str
 def test_a_mock_that_exits_early_is_reported_with_its_error_output() -> None:
     command = [sys.executable, "-c", "import sys; sys.stderr.write('port in use'); sys.exit(3)"]
     expected = re.escape("exited (code 3) before it listened: port in use")
-    with pytest.raises(MockStartError, match=expected), bundled_mock(command):
+    with pytest.raises(LaunchError, match=expected), bundled_mock(command):
         pass
 
 
