@@ -105,7 +105,7 @@ async def _get(request: web.Request, params: dict[str, str], query: str) -> web.
     body = api.states.kept(instance_id, revision)
     if body is None:
         view = await api.backend.get(instance_id)
-        body = api.states.keep(instance_id, revision, state_body(view))
+        body = api.states.keep(instance_id, revision, state_body(view), api.backend.revision)
     return encoded_response(200, body)
 
 

@@ -11,11 +11,15 @@ Pure: no I/O, no aiohttp.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 KEPT_LIMIT = 65_536
-"""Bodies kept at most; past it all are dropped (a purged instance's body is never asked for
-again, and would otherwise stay)."""
+"""Bodies kept before the stale ones are dropped (a purged instance's body is never asked for
+again, and would otherwise stay); the limit grows with the bodies still current, so a GET of
+each of more live instances than this never renders afresh."""
+
+Revision = Callable[[str], Hashable | None]
+"""An instance's current revision (``WorkflowBackend.revision``)."""
 
 
 class KeptStates:
@@ -37,11 +41,23 @@ class KeptStates:
         entry = self._bodies.get(instance_id)
         return entry[1] if entry is not None and entry[0] == revision else None
 
-    def keep(self, instance_id: str, revision: Hashable | None, body: bytes) -> bytes:
-        """Keep ``body`` as the answer at ``revision`` (None keeps nothing); returns it."""
+    def keep(
+        self, instance_id: str, revision: Hashable | None, body: bytes, current: Revision
+    ) -> bytes:
+        """Keep ``body`` as the answer at ``revision`` (None keeps nothing); returns it.
+
+        When the limit is reached, the bodies whose revision is no longer ``current`` go."""
         if revision is not None:
-            bodies = self._bodies
-            if len(bodies) >= self._limit and instance_id not in bodies:
-                bodies.clear()
-            bodies[instance_id] = (revision, body)
+            if len(self._bodies) >= self._limit and instance_id not in self._bodies:
+                self._drop_stale(current)
+            self._bodies[instance_id] = (revision, body)
         return body
+
+    def _drop_stale(self, current: Revision) -> None:
+        self._bodies = {
+            instance_id: entry
+            for instance_id, entry in self._bodies.items()
+            if current(instance_id) == entry[0]
+        }
+        # Twice the current bodies: dropping stays amortised O(1) per kept body.
+        self._limit = max(self._limit, 2 * len(self._bodies))

@@ -28,7 +28,7 @@ def kept_get(engine: Engine, kept: KeptStates, instance_id: str) -> bytes:
     revision = engine.revision(instance_id)
     body = kept.kept(instance_id, revision)
     if body is None:
-        body = kept.keep(instance_id, revision, render(engine.get(instance_id)))
+        body = kept.keep(instance_id, revision, render(engine.get(instance_id)), engine.revision)
     return body
 
 
