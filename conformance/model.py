@@ -441,6 +441,7 @@ class Script:
             "from collections.abc import Callable",
             "",
             "from conformance.client import Reply, WorkflowClient",
+            "from conformance.reads import read_instance",
             "",
             "",
             *_PYTEST_HELPERS,
@@ -465,6 +466,7 @@ class Script:
             args = ", ".join([repr(step.args[0]), step.slot, *(repr(a) for a in step.args[1:])])
         call = f"client.{CLIENT_METHODS[step.operation]}({args})"
         if step.operation is Operation.GET:
+            call = f"read_instance(client, {step.slot}, interval=0.02)"
             return [f"assert status_of({call}) in {_py_set(s.value for s in step.allowed)}"]
         lines = [f"reply = {call}"]
         if self.exact_errors:
@@ -528,7 +530,7 @@ _PYTEST_HELPERS: Sequence[str] = (
     '    """Poll GET until the status is one of statuses (and, if in unless, the new run\'s)."""',
     "    end = time.monotonic() + deadline",
     "    while True:",
-    "        reply = client.get(instance_id)",
+    "        reply = read_instance(client, instance_id, interval=0.02)",
     "        status = status_of(reply)",
     "        if status in statuses and status not in unless:",
     "            return status",

@@ -21,6 +21,7 @@ from conformance import contract
 from conformance.client import Reply, WorkflowClient
 from conformance.lifecycle import Cell, Operation, Outcome, Status
 from conformance.profiles import Profile
+from conformance.reads import read_instance
 from conformance.workflows import ECHO, EVENT, FAIL
 
 T = TypeVar("T")
@@ -609,7 +610,7 @@ def wait_for_status(
     why_part = f": {why}" if why else ""
 
     def probe() -> Reply:
-        reply = client.get(instance_id)
+        reply = read_instance(client, instance_id, interval=timing.interval)
         history.add(label(reply))
         return reply
 
@@ -679,7 +680,7 @@ def stays(
     wanted = set(statuses)
     until = time.monotonic() + seconds
     while True:
-        reply = client.get(instance_id)
+        reply = read_instance(client, instance_id, interval=timing.interval)
         history.add(label(reply))
         state = read_state(reply)
         gone = state is None and (absent or is_404)(reply)
@@ -760,6 +761,10 @@ class Instances:
         )
         self.started.append(instance_id)
         return instance_id
+
+    def read(self, instance_id: str) -> Reply:
+        """GET the instance (daprd's transient read failure read again: conformance.reads)."""
+        return read_instance(self.client, instance_id, interval=self.timing.interval)
 
     def wait(
         self,

@@ -70,11 +70,11 @@ def check_shape(state: State, instance_id: str, profile: Profile, *, behaviour: 
 @pytest.mark.behaviour("get.shape.200")
 @pytest.mark.parametrize("status", [Status.RUNNING, Status.COMPLETED, Status.FAILED])
 def test_get_answers_the_instance_state_with_daprd_keys(
-    status: Status, client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
+    status: Status, checks: Checks, instances: Instances, profile: Profile
 ) -> None:
     behaviour = "get.shape.200"
     instance_id = instances.in_status(status, behaviour=behaviour)
-    reply = client.get(instance_id)
+    reply = instances.read(instance_id)
     checks.status(reply, 200, behaviour=behaviour, doing=f"GET of a {status} instance")
     state = read_state(reply)
     if state is None:
@@ -91,11 +91,11 @@ def test_get_answers_the_instance_state_with_daprd_keys(
 
 @pytest.mark.behaviour("get.shape.200")
 def test_get_right_after_start_may_show_pending_without_workflow_name(
-    client: WorkflowClient, instances: Instances, profile: Profile
+    instances: Instances, profile: Profile
 ) -> None:
     behaviour = "get.shape.200"
     instance_id = instances.start(EVENT, "early")
-    reply = client.get(instance_id)
+    reply = instances.read(instance_id)
     state = read_state(reply)
     if state is None:
         raise fail(behaviour, "GET right after a 202 start must find the instance", reply)
@@ -119,7 +119,7 @@ def test_timestamps_are_rfc3339_in_utc_and_ordered(
         else "RFC 3339"
     )
     instance_id = instances.start(EVENT, "early")
-    states = [read_state(client.get(instance_id))]
+    states = [read_state(instances.read(instance_id))]
     states.append(instances.wait(instance_id, "RUNNING", behaviour=behaviour))
     client.raise_event(instance_id, "go", encode("done"))
     states.append(instances.wait(instance_id, "COMPLETED", behaviour=behaviour))

@@ -57,6 +57,7 @@ from conformance.model import (
     status_set,
 )
 from conformance.plugin import SuiteConfig
+from conformance.reads import is_transient, lasting_failure, read_instance
 
 MAX_EXAMPLES = 25
 STEPS = 20
@@ -87,6 +88,8 @@ def error_code(reply: Reply) -> str | None:
 
 def read_get(model: Model, reply: Reply) -> Observation | str:
     """What a GET showed, or why its answer is wrong whatever the instance's status."""
+    if is_transient(reply):
+        return lasting_failure(reply)
     if reply.status >= 400:
         status = Status.ABSENT
         body: Any = {}
@@ -157,7 +160,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     @rule(slot=slots)
     def get(self, slot: str) -> None:
         state = self.states[slot]
-        reply = self.client.get(self.ids[slot])
+        reply = self.read(slot)
         seen = read_get(self.model, reply)
         verdict = seen if isinstance(seen, str) else self.model.observe(state, seen)
         self.record(slot, Operation.GET, (), reply, state, verdict, allowed=state.may_show)
@@ -233,6 +236,9 @@ class WorkflowMachine(RuleBasedStateMachine):
             verdict, settle = self.settle(slot, verdict.state)
         self.record(slot, operation, args, reply, state, verdict, accepted=accepted, settle=settle)
 
+    def read(self, slot: str) -> Reply:
+        return read_instance(self.client, self.ids[slot], interval=self.config.poll_interval)
+
     def settle(self, slot: str, state: InstanceState) -> tuple[Verdict | str, Settle]:
         """Poll GET until the awaited effect shows; every status seen meanwhile is judged."""
         awaiting = state.awaiting
@@ -242,7 +248,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         deadline = self.config.deadline
         end = time.monotonic() + deadline
         while True:
-            observation = read_get(self.model, self.client.get(self.ids[slot]))
+            observation = read_get(self.model, self.read(slot))
             if isinstance(observation, str):
                 return observation, Settle(awaiting.after, awaiting.undecided, run_input, (*seen,))
             seen.append(observation.status)

@@ -23,6 +23,18 @@ class Breakage:
     purge_of_running_succeeds: bool = False
     error_codes_renamed: bool = False
     long_ids_accepted: bool = False
+    reads_race_writes: bool = False
+    """Not a bug: the first GET of an instance after each write to it answers daprd 1.18.2's
+    transient read failure (500 ERR_GET_WORKFLOW), as a GET racing the instance's save does."""
+
+
+TRANSIENT_READ_FAILURE = {
+    "errorCode": "ERR_GET_WORKFLOW",
+    "message": "error while getting workflow info on instance 'x': failed to get workflow "
+    "metadata for 'x': failed to fetch workflow metadata: workflow 'x': inbox key "
+    "'inbox-000000' declared in metadata (inboxLength=1) but missing from state store "
+    "(transient store read failure or partial save?)",
+}
 
 
 def broken_proxy(upstream: str, breakage: Breakage) -> web.Application:
@@ -35,10 +47,15 @@ def broken_proxy(upstream: str, breakage: Breakage) -> web.Application:
             yield
 
     app.cleanup_ctx.append(session)
+    written: set[str] = set()
 
     async def forward(request: web.Request) -> web.Response:
         client = request.app[SESSION]
         body = await request.read()
+        if breakage.reads_race_writes:
+            racing = _race(request, written)
+            if racing is not None:
+                return racing
         command = _command(request)
         if command is not None:
             instance, operation = command
@@ -64,6 +81,17 @@ def broken_proxy(upstream: str, breakage: Breakage) -> web.Application:
 
     app.router.add_route("*", r"/{tail:[\s\S]*}", forward)
     return app
+
+
+def _race(request: web.Request, written: set[str]) -> web.Response | None:
+    """Note a write to an instance; answer the first GET after one with the transient 500."""
+    parts = request.path.split("/")
+    if request.method == "POST" and len(parts) > 5 and parts[2] == "workflows":
+        written.add(request.query.get("instanceID", "") if parts[5] == "start" else parts[4])
+    elif request.method == "GET" and len(parts) == 5 and parts[4] in written:
+        written.discard(parts[4])
+        return web.json_response(TRANSIENT_READ_FAILURE, status=500)
+    return None
 
 
 def _too_long_start(request: web.Request) -> bool:

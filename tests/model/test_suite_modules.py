@@ -88,6 +88,11 @@ def test_the_proxy_itself_passes_when_nothing_is_broken(tmp_path: Path) -> None:
     assert code == 0, output
 
 
+def test_the_model_test_passes_when_reads_race_writes_as_on_daprd(tmp_path: Path) -> None:
+    code, output = model_run_against(Breakage(reads_race_writes=True), tmp_path, "--quick")
+    assert code == 0, output
+
+
 def assert_replayable_script(output: str) -> None:
     assert "--- replay with curl against" in output, output
     assert "curl -si -X POST" in output, output
