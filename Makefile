@@ -12,7 +12,7 @@ LINT_PATHS := conformance daprhttp mockserver engineserver daprsidecar bench tes
 # Real daprd: the release to build and check (empty: the project's default, daprsidecar/versions.py).
 DAPRD_VERSION ?=
 
-.PHONY: install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz sdk clean \
+.PHONY: instance-id-chars install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz sdk clean \
 	daprd conformance-daprd record-daprd conformance-daprd-matrix
 
 # dapr and durabletask install side by side (pip check is clean) but are never imported
@@ -55,6 +55,11 @@ daprd: $(STAMP)
 # The whole suite against real daprd with the conformance app, all on loopback.
 conformance-daprd: daprd
 	$(BIN)/dapr-workflow-conformance --daprd=$(DAPRD_VERSION) $(PYTEST_ARGS)
+
+# Rewrite conformance/instance_id_chars.json: the ID characters daprd allows, as Go's Unicode
+# tables give them (tests/contract/test_instance_ids.py compares it with Go's output).
+instance-id-chars:
+	cd tools && go run instance_id_chars.go > ../conformance/instance_id_chars.json
 
 # Record every scenario of tests/vectors against real daprd into tests/vectors/daprd-<version>/.
 record-daprd: daprd

@@ -43,7 +43,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,6 +59,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from conformance import instance_ids
 from conformance.contract import MAX_INSTANCE_ID_BYTES, SPEC_PATH, error_codes, spec
 from conformance.plugin import SuiteConfig
 from conformance.profiles import Profile
@@ -148,11 +148,9 @@ def error_body_check(exact: bool) -> CheckFunction:
 
 
 def is_valid_instance_id(value: str) -> bool:
-    """daprd's rule: Unicode letters and decimal digits, ``_`` and ``-``, at most 64 bytes."""
-    return 0 < len(value.encode("utf-8")) <= MAX_INSTANCE_ID_BYTES and all(
-        ch in "_-" or unicodedata.category(ch)[0] == "L" or unicodedata.category(ch) == "Nd"
-        for ch in value
-    )
+    """daprd's rule (conformance.instance_ids): Unicode letters and decimal digits by Go's
+    tables, ``_`` and ``-``, at most 64 bytes; not empty."""
+    return value != "" and instance_ids.accepted(value)
 
 
 def unique_instance_id(value: str, token: str) -> str:

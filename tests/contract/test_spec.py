@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+from conformance import instance_ids
 from conformance.contract import API_VERSIONS, error, error_codes, lifecycle, spec
 from conformance.lifecycle import RUNTIME_STATUSES, Operation, Status
 
@@ -155,11 +156,14 @@ def test_every_command_links_back_to_get(operation_id: str) -> None:
     assert link["parameters"]["instanceID"] == "$request.path.instanceID"
 
 
-def test_the_start_id_is_limited_only_by_length() -> None:
+def test_the_start_id_is_limited_by_its_characters_and_length_only() -> None:
     _, _, start = _operations()["startWorkflow"]
     (parameter,) = [p for p in start["parameters"] if p.get("name") == "instanceID"]
-    assert parameter["schema"] == {"type": "string", "maxLength": 64}
+    schema = parameter["schema"]
+    assert set(schema) == {"type", "anyOf"} and schema["type"] == "string"
+    assert all(set(branch) == {"pattern"} for branch in schema["anyOf"])
     assert parameter["x-instance-id-rule"]["max-bytes"] == 64
+    assert parameter["x-instance-id-rule"]["unicode"] == instance_ids.unicode_version()
 
 
 def test_the_start_and_event_bodies_are_raw_of_any_type() -> None:

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 
 from conformance.client import Reply, WorkflowClient
+from conformance.launcher import Child
+from tests.contract.test_schemathesis_cli import st_run
 from tests.engine.servers import eventually_status
 
 FINISHED = {"COMPLETED", "FAILED", "TERMINATED"}
@@ -233,3 +235,12 @@ def test_a_body_over_4_mib_gets_the_same_body_read_error_as_the_mock(
         400,
         {"errorCode": "ERR_BODY_READ", "message": "failed to read request body: stream too large"},
     )
+
+
+def test_the_plain_schemathesis_cli_run_passes_against_the_engine_target(
+    engine_server: Child,
+) -> None:
+    # The spec and its shipped configuration, used as Schemathesis comes (issue 15 part 3).
+    done = st_run(engine_server.url)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert "No issues found" in done.stdout, done.stdout[-6000:]

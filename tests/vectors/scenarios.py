@@ -204,6 +204,22 @@ def _scenarios() -> list[Scenario]:
             ),
         ),
         Scenario(
+            "start.id-unicode-15",
+            "characters whose category Unicode 15.0 (Go's tables) and 14.0 (Python 3.11's) give "
+            "differently: a Khojki letter and a Kawi digit new in 15.0 are valid; a private-use "
+            "character and an unassigned one are not",
+            (
+                post("/v1.0/workflows/dapr/EchoWorkflow/start?instanceID={a}-%F0%91%88%BF", '"x"'),
+                post("/v1.0/workflows/dapr/EchoWorkflow/start?instanceID={b}-%F0%91%BD%90", '"x"'),
+                post("/v1.0/workflows/dapr/EchoWorkflow/start?instanceID={c}-%EE%80%80", '"x"'),
+                post("/v1.0/workflows/dapr/EchoWorkflow/start?instanceID={c}-%CD%B8", '"x"'),
+                Settle(0.5),
+                get("/v1.0/workflows/dapr/{a}-%F0%91%88%BF"),
+                get("/v1.0/workflows/dapr/{b}-%F0%91%BD%90"),
+            ),
+            instances=("a", "b", "c"),
+        ),
+        Scenario(
             "start.input-json",
             "EchoWorkflow with a JSON object input: input and output as GET shows them",
             (

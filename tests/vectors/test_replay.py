@@ -7,13 +7,14 @@ this replay needs neither Go nor daprd, so a mock change that breaks fidelity fa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
 from mockserver.testing import running_mock
 from tests.vectors.replay import REFERENCE_VERSION, recorded, replay
-from tests.vectors.scenarios import SCENARIOS
+from tests.vectors.scenarios import SCENARIOS, Send
 
 VECTORS = recorded()
 
@@ -24,6 +25,18 @@ def test_vectors_of_the_reference_version_are_in_the_repository() -> None:
 
 def test_every_scenario_has_a_recording() -> None:
     assert set(SCENARIOS) == set(VECTORS), "run make record-daprd after changing a scenario"
+
+
+def test_every_named_instance_of_a_path_is_declared() -> None:
+    for scenario in SCENARIOS.values():
+        names = {
+            name
+            for step in scenario.steps
+            if isinstance(step, Send)
+            for name in re.findall(r"\{([a-z][a-z0-9-]*)\}", step.path)
+        }
+        declared = set(scenario.instances) | {f"{n}-child" for n in scenario.instances}
+        assert names <= declared, f"{scenario.name}: {sorted(names - declared)} not in instances"
 
 
 @pytest.fixture(scope="module")
