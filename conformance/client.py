@@ -1,7 +1,9 @@
 """A small blocking HTTP client for the seven workflow operations of one target.
 
 It records nothing about the expected behaviour; it only sends requests and hands back what
-came back (:class:`Reply`), so that assertions can quote the exchange in their messages.
+came back (:class:`Reply`), so that assertions can quote the exchange in their messages. A
+request that gets no answer raises :class:`conformance.transport.TransportError` (one line: the
+request and what happened); GETs are re-sent first, ``retries`` times.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import requests
+from conformance import transport
 
 DEFAULT_COMPONENT = "dapr"
 
@@ -72,14 +74,15 @@ class WorkflowClient:
         component: str = DEFAULT_COMPONENT,
         timeout: float = 30.0,
         headers: dict[str, str] | None = None,
+        retries: int = 0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
         self.component = component
         self.timeout = timeout
-        self.session = requests.Session()
-        if headers:
-            self.session.headers.update(headers)
+        self.retries = retries
+        """Re-sends of a request that is safe to repeat when no answer arrived (``--retries``)."""
+        self.session = transport.session(retries, headers)
 
     def with_version(self, api_version: str) -> WorkflowClient:
         """A client for the same target under another API version prefix."""
@@ -89,6 +92,7 @@ class WorkflowClient:
             component=self.component,
             timeout=self.timeout,
             headers={k: str(v) for k, v in self.session.headers.items()},
+            retries=self.retries,
         )
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ import pytest
 from conformance.client import WorkflowClient
 from conformance.profiles import DEFAULT_PROFILE, Profile, ProfileError, profile, profiles
 from conformance.support import Timing
+from conformance.transport_report import TransportErrors, transport_line
 
 TARGET_ENV = "DAPR_WORKFLOW_TARGET"
 DEFAULT_DEADLINE = 10.0
@@ -45,6 +46,8 @@ class SuiteConfig:
     settle: float = DEFAULT_SETTLE
     report_dir: Path | None = None
     wait_for_target: float = DEFAULT_WAIT_FOR_TARGET
+    retries: int = 0
+    """Re-sends of a request that is safe to repeat when its answer never arrived."""
 
     @property
     def timing(self) -> Timing:
@@ -110,6 +113,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "long fuzzing and model-based phases",
     )
     group.addoption(
+        "--retries",
+        dest="dapr_retries",
+        type=int,
+        metavar="N",
+        help="when no answer arrives (the connection breaks or times out), re-send a request "
+        "that is safe to repeat (a GET, or one whose connection never opened) up to N times "
+        "(default 0); a command is never re-sent. A test whose request got no answer in the "
+        "end is a TRANSPORT ERROR, counted apart from wrong answers",
+    )
+    group.addoption(
         "--api-token",
         dest="dapr_api_token",
         metavar="TOKEN",
@@ -146,6 +159,9 @@ def suite_config(config: pytest.Config) -> SuiteConfig:
     settle = config.getoption("dapr_settle")
     report_dir = config.getoption("dapr_report_dir")
     wait = config.getoption("dapr_wait_for_target")
+    retries = config.getoption("dapr_retries") or 0
+    if retries < 0:
+        raise pytest.UsageError(f"--retries must be 0 or more, not {retries}")
     return SuiteConfig(
         target=resolve_target(config),
         profile=name,
@@ -156,6 +172,7 @@ def suite_config(config: pytest.Config) -> SuiteConfig:
         settle=settle if settle is not None else (QUICK_SETTLE if quick else DEFAULT_SETTLE),
         report_dir=Path(report_dir) if report_dir else None,
         wait_for_target=DEFAULT_WAIT_FOR_TARGET if wait is None else wait,
+        retries=retries,
     )
 
 
@@ -167,6 +184,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", f"{SLOW_MARK}: a long-running conformance test, skipped under --quick"
     )
     settings = suite_config(config)
+    config.pluginmanager.register(TransportErrors(), "dapr-conformance-transport-errors")
     if settings.report_dir is not None:
         config.pluginmanager.register(ReportCollector(settings), "dapr-conformance-report")
 
@@ -176,6 +194,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if settings.target is None:
         return []
     extras = ", quick" if settings.quick else ""
+    if settings.retries:
+        extras += f", {settings.retries} retries"
     if settings.report_dir is not None:
         extras += f", report in {settings.report_dir}"
     return [
@@ -280,7 +300,7 @@ def workflow_client(dapr_target: str, conformance_config: SuiteConfig) -> Iterat
     headers = (
         {"dapr-api-token": conformance_config.api_token} if conformance_config.api_token else None
     )
-    client = WorkflowClient(dapr_target, headers=headers)
+    client = WorkflowClient(dapr_target, headers=headers, retries=conformance_config.retries)
     yield client
     client.close()
 
@@ -318,7 +338,12 @@ class ReportCollector:
         ids = tuple(str(v) for k, v in report.user_properties if k == BEHAVIOUR_MARK)
         self.behaviours.setdefault(report.nodeid, ids)
         previous = self.outcomes.get(report.nodeid)
-        if report.failed:
+        unanswered = transport_line(report)
+        if unanswered is not None:
+            if previous != "fail":
+                self.outcomes[report.nodeid] = "transport error"
+                self.reasons[report.nodeid] = f"transport error in {report.when}: {unanswered}"
+        elif report.failed:
             self.outcomes[report.nodeid] = "fail"
             self.reasons[report.nodeid] = _failure_reason(report)
         elif report.skipped and previous != "fail":

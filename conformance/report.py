@@ -16,6 +16,8 @@ from conformance.behaviours import Behaviour, lifecycle_behaviour_id
 from conformance.lifecycle import Lifecycle, Operation, Status
 
 PASS, FAIL, SKIP, NOT_RUN, UNREACHABLE = "pass", "fail", "skip", "not run", "unreachable"
+TRANSPORT = "transport error"
+"""A test (or behaviour) whose answer never arrived: not a wrong answer, and not a pass."""
 REPORT_NAME = "conformance-report"
 
 
@@ -25,7 +27,7 @@ class TestResult:
 
     nodeid: str
     outcome: str
-    """``pass``, ``fail`` or ``skip``."""
+    """``pass``, ``fail``, ``transport error`` or ``skip``."""
     behaviours: tuple[str, ...]
     reason: str = ""
 
@@ -40,7 +42,7 @@ class BehaviourRow:
     @property
     def result(self) -> str:
         outcomes = {t.outcome for t in self.tests}
-        for verdict in (FAIL, PASS, SKIP):
+        for verdict in (FAIL, TRANSPORT, PASS, SKIP):
             if verdict in outcomes:
                 return verdict
         return NOT_RUN
@@ -97,7 +99,7 @@ def build(
     """The whole report as plain data (what the JSON file holds)."""
     results = list(results)
     rows = behaviour_rows(catalogue, results)
-    totals = {verdict: 0 for verdict in (PASS, FAIL, SKIP, NOT_RUN)}
+    totals = {verdict: 0 for verdict in (PASS, FAIL, TRANSPORT, SKIP, NOT_RUN)}
     for row in rows:
         totals[row.result] += 1
     return {
@@ -111,7 +113,14 @@ def build(
     }
 
 
-_MARK = {PASS: "pass", FAIL: "**FAIL**", SKIP: "skip", NOT_RUN: "not run", UNREACHABLE: "-"}
+_MARK = {
+    PASS: "pass",
+    FAIL: "**FAIL**",
+    TRANSPORT: "**TRANSPORT ERROR**",
+    SKIP: "skip",
+    NOT_RUN: "not run",
+    UNREACHABLE: "-",
+}
 
 
 def markdown(report: Mapping[str, Any]) -> str:
@@ -123,7 +132,8 @@ def markdown(report: Mapping[str, Any]) -> str:
         f"- target: `{report['target']}`",
         f"- profile: `{report['profile']}`{' (quick)' if report['quick'] else ''}",
         f"- behaviours: {totals[PASS]} pass, {totals[FAIL]} fail, {totals[SKIP]} skip, "
-        f"{totals[NOT_RUN]} not run",
+        f"{totals[NOT_RUN]} not run, {totals.get(TRANSPORT, 0)} transport error "
+        "(the answer never arrived)",
         "",
         "## Operation x status",
         "",

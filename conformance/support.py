@@ -873,6 +873,7 @@ def clone(
         component=component or client.component,
         timeout=client.timeout,
         headers={k: str(v) for k, v in client.session.headers.items()},
+        retries=client.retries,
     )
 
 

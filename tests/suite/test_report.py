@@ -24,6 +24,22 @@ def test_one_failing_test_fails_the_behaviour_whatever_the_others_did() -> None:
     assert rows["start.accepted.202"]["reasons"] == ["failed in call", "why"]
 
 
+def test_a_transport_error_is_neither_a_pass_nor_a_failure_and_is_counted_apart() -> None:
+    data = build(
+        report.TestResult("a", "pass", ("start.accepted.202", "get.shape.200")),
+        report.TestResult("b", "transport error", ("start.accepted.202",), "no answer"),
+        report.TestResult("c", "transport error", ("get.shape.200",), "no answer"),
+        report.TestResult("d", "fail", ("get.shape.200",), "wrong"),
+    )
+    rows = {row["id"]: row["result"] for row in data["behaviours"]}
+    assert rows["start.accepted.202"] == "transport error"  # not checked, so not a pass
+    assert rows["get.shape.200"] == "fail"  # a wrong answer still fails it
+    assert data["totals"]["transport error"] == 1 and data["totals"]["fail"] == 1
+    markdown = report.markdown(data)
+    assert "not run, 1 transport error (the answer never arrived)" in markdown
+    assert "| `start.accepted.202` | start |  | **TRANSPORT ERROR** (no answer) |" in markdown
+
+
 def test_a_behaviour_is_skipped_only_when_every_test_of_it_skipped() -> None:
     data = build(
         report.TestResult("a", "skip", ("get.shape.200",), "quick"),
