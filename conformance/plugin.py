@@ -14,13 +14,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance.client import WorkflowClient
-from conformance.profiles import DEFAULT_PROFILE, Profile, ProfileError, profile, profiles
-from conformance.support import Timing
+from conformance.profiles import DEFAULT_PROFILE, Profile, profile, profiles
 from conformance.transport_report import TransportErrors, transport_line
+
+if TYPE_CHECKING:
+    from conformance.client import WorkflowClient
+    from conformance.support import Timing
 
 TARGET_ENV = "DAPR_WORKFLOW_TARGET"
 DEFAULT_DEADLINE = 10.0
@@ -51,6 +54,8 @@ class SuiteConfig:
 
     @property
     def timing(self) -> Timing:
+        from conformance.support import Timing
+
         return Timing(deadline=self.deadline, interval=self.poll_interval, settle=self.settle)
 
     @property
@@ -71,7 +76,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--profile",
         dest="dapr_profile",
-        choices=sorted(profiles()),
+        metavar="NAME",
         help="what to hold the target to: 'dapr' (daprd 1.16-master, exact codes and messages; "
         "default) or 'docs' (only what the Workflow API reference document promises)",
     )
@@ -151,10 +156,14 @@ def resolve_target(config: pytest.Config) -> str | None:
 
 def suite_config(config: pytest.Config) -> SuiteConfig:
     name = config.getoption("dapr_profile") or config.getini("dapr_profile") or DEFAULT_PROFILE
-    try:
-        profile(name)
-    except ProfileError as error:
-        raise pytest.UsageError(str(error)) from None
+    if name != DEFAULT_PROFILE:  # the default is known; reading profiles.yaml costs every run
+        known = profiles()
+        if name not in known:  # worded as argparse words a refused choice
+            choices = ", ".join(repr(n) for n in sorted(known))
+            raise pytest.UsageError(
+                f"argument --profile (or ini dapr_profile): invalid choice: {name!r} "
+                f"(choose from {choices})"
+            )
     quick = bool(config.getoption("dapr_quick"))
     settle = config.getoption("dapr_settle")
     report_dir = config.getoption("dapr_report_dir")
@@ -217,10 +226,27 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     settings = suite_config(config)
-    rules = settings.rules
     tagged = [(item, behaviour_ids(item)) for item in items]
     if any(ids for _, ids in tagged):
         _reject_unknown_behaviours(tagged)
+        _apply_profile(tagged, settings)
+    elif settings.quick:
+        _apply_profile(tagged, settings)
+    # else nothing here is the suite's: every pytest run of every project passes by here, and
+    # reading the profiles (YAML) is left to the runs that need them.
+    needs_target = any("dapr_target" in getattr(item, "fixturenames", ()) for item in items)
+    if needs_target and settings.target is None and not config.option.collectonly:
+        raise pytest.UsageError(
+            "no target to check: pass --target URL (e.g. --target http://127.0.0.1:3500), "
+            f"set the ini option dapr_target, or set ${TARGET_ENV}"
+        )
+
+
+def _apply_profile(
+    tagged: list[tuple[pytest.Item, tuple[str, ...]]], settings: SuiteConfig
+) -> None:
+    """Tag each test with its behaviours; skip what the profile does not check or --quick skips."""
+    rules = settings.rules
     for item, ids in tagged:
         for behaviour_id in ids:
             item.user_properties.append((BEHAVIOUR_MARK, behaviour_id))
@@ -230,12 +256,6 @@ def pytest_collection_modifyitems(
             item.add_marker(pytest.mark.skip(reason=f"not checked by profile {rules.name}: {why}"))
         elif settings.quick and item.get_closest_marker(SLOW_MARK):
             item.add_marker(pytest.mark.skip(reason="slow; skipped by --quick"))
-    needs_target = any("dapr_target" in getattr(item, "fixturenames", ()) for item in items)
-    if needs_target and settings.target is None and not config.option.collectonly:
-        raise pytest.UsageError(
-            "no target to check: pass --target URL (e.g. --target http://127.0.0.1:3500), "
-            f"set the ini option dapr_target, or set ${TARGET_ENV}"
-        )
 
 
 def _reject_unknown_behaviours(tagged: list[tuple[pytest.Item, tuple[str, ...]]]) -> None:
@@ -297,6 +317,8 @@ def unanswered(target: str, seconds: float) -> str | None:
 @pytest.fixture(scope="session")
 def workflow_client(dapr_target: str, conformance_config: SuiteConfig) -> Iterator[WorkflowClient]:
     """A client for the target under the stable ``v1.0`` prefix."""
+    from conformance.client import WorkflowClient
+
     headers = (
         {"dapr-api-token": conformance_config.api_token} if conformance_config.api_token else None
     )

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 PROFILES_PATH = Path(__file__).with_name("profiles.yaml")
 DEFAULT_PROFILE = "dapr"
 
@@ -111,6 +109,8 @@ def parse_profile(name: str, raw: dict[str, Any]) -> Profile:
 def profiles() -> dict[str, Profile]:
     """Every profile in ``profiles.yaml``, by name."""
     with PROFILES_PATH.open(encoding="utf-8") as handle:
+        import yaml  # here, not at import: the plugin imports this module in every pytest run
+
         data = yaml.safe_load(handle)
     return {name: parse_profile(name, raw) for name, raw in data["profiles"].items()}
 

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 STATE_STORE = "conformance-actor-store"
 CONFIGURATION = "conformance-sidecar"
 
@@ -62,6 +60,8 @@ def configuration() -> dict[str, Any]:
 
 def write(directory: Path) -> Resources:
     """Write the components and the Configuration under ``directory``."""
+    import yaml  # here: the sidecar's pytest plugin imports this module in every pytest run
+
     components = directory / "resources"
     components.mkdir(parents=True, exist_ok=True)
     (components / "statestore.yaml").write_text(yaml.safe_dump(state_store()), "utf-8")

@@ -53,6 +53,15 @@ def test_the_wheel_registers_the_console_scripts_and_the_pytest_plugin(
     assert "[pytest11]" in text and "conformance.plugin" in text
 
 
+def test_the_wheel_states_its_licence_as_an_spdx_expression_with_the_text(
+    wheel: zipfile.ZipFile,
+) -> None:
+    (metadata,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+    assert "License-Expression: Apache-2.0" in wheel.read(metadata).decode().splitlines()
+    (licence,) = [n for n in wheel.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+    assert b"Apache License" in wheel.read(licence)
+
+
 def test_the_package_copy_of_the_spec_is_the_root_spec() -> None:
     from conformance.contract import SPEC_PATH
 
