@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -24,8 +25,9 @@ from conformance.support import (
     exact_error,
     fail,
     not_found_error,
+    read_state,
 )
-from conformance.workflows import ECHO, EVENT
+from conformance.workflows import ECHO, EVENT, TIMER
 
 UNREGISTERED = "ConformanceUnregisteredWorkflow"
 """A workflow name no conformance target registers."""
@@ -337,6 +339,71 @@ def test_starting_the_id_of_a_terminal_instance_begins_a_fresh_run(
         condition=f"the new run's workflowName {ECHO!r} and output {encode(new_input)}",
         previous=[status.value],
     )
+
+
+REUSE_TIMER = 30
+"""Seconds: the new run of a reused ID waits this long on its timer, so it stays RUNNING."""
+
+
+def traces_of_the_previous_run(state: State, previous: State, new_input: str) -> list[str]:
+    """What a GET of the new run shows that belongs to the finished run it replaced."""
+    found = []
+    created = previous.body.get("createdAt")
+    if created and state.body.get("createdAt") == created:
+        found.append(f"createdAt {created!r} (the previous run's)")
+    shown = state.properties
+    for key in sorted(shown):
+        if key == PROP_INPUT:
+            if shown[key] != new_input:
+                found.append(f"{key} {shown[key]!r} (the new run's is {new_input!r})")
+        elif key.startswith("dapr.workflow.") and key in previous.properties:
+            found.append(f"{key} {shown[key]!r} (the previous run's)")
+    return found
+
+
+@pytest.mark.behaviour("start.reuse-after-terminal.no-trace")
+@pytest.mark.parametrize("status", [Status.COMPLETED, Status.FAILED, Status.TERMINATED])
+def test_a_reused_id_shows_nothing_of_the_previous_run(
+    status: Status, client: WorkflowClient, checks: Checks, instances: Instances, profile: Profile
+) -> None:
+    """From its first answer on, the new run of a finished ID has its own createdAt and input,
+    and none of the previous run's output, failure or custom status while it is active.
+
+    The new run is a TimerWorkflow on a long timer: it sets no custom status and has no output,
+    so any such property a GET shows is the previous run's.
+    """
+    behaviour = "start.reuse-after-terminal.no-trace"
+    instance_id = instances.in_status(status, behaviour=behaviour)
+    previous = instances.wait(instance_id, status.value, behaviour=behaviour, why="it finished")
+    new_input = encode(REUSE_TIMER)
+    reply = client.start(TIMER, instance_id, new_input)
+    checks.started(reply, instance_id, behaviour=behaviour, doing=f"start of a {status} ID")
+    deadline, settle_until = time.monotonic() + instances.timing.deadline, None
+    while settle_until is None or time.monotonic() < settle_until:
+        reply = instances.read(instance_id)
+        if settle_until is None and time.monotonic() > deadline:
+            raise fail(
+                behaviour,
+                f"the new run of a {status} ID never showed RUNNING within "
+                f"{instances.timing.deadline:g}s",
+                reply,
+            )
+        state = read_state(reply)
+        if state is not None:
+            traces = traces_of_the_previous_run(state, previous, new_input)
+            if not profile.reads_properties:
+                traces = [t for t in traces if t.startswith("createdAt")]
+            if traces:
+                raise fail(
+                    behaviour,
+                    f"the new run of a {status} ID shows the previous run's state: "
+                    + "; ".join(traces),
+                    state.reply,
+                )
+            if settle_until is None and state.status == "RUNNING":
+                settle_until = time.monotonic() + instances.timing.settle
+        time.sleep(instances.timing.interval)
+    instances.command(Operation.TERMINATE, instance_id, behaviour=behaviour)
 
 
 @pytest.mark.behaviour("start.reuse-after-purge.fresh-run")

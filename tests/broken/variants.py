@@ -38,6 +38,7 @@ from conformance.workflows import (
     WorkflowResult,
     child_instance_id,
     failure_message,
+    timer_seconds,
     timer_workflow,
 )
 from daprhttp.bodies import go_marshal
@@ -49,7 +50,7 @@ from daprhttp.timestamps import format_rfc3339
 from mockserver.app import create_app
 from mockserver.backend import use_engine
 from mockserver.clock import RealClock
-from mockserver.engine import Engine, Instance
+from mockserver.engine import Due, Engine, Instance, TaskResult
 
 AppFactory = Callable[[float], web.Application]
 """Builds a broken app from the mock's ``start_delay``."""
@@ -813,6 +814,46 @@ def events_raised_before_the_wait_are_lost(start_delay: float) -> web.Applicatio
     return with_engine(EarlyEventDroppingEngine, start_delay)
 
 
+class LastEventFirstEngine(Engine):
+    """Buffered events are delivered newest first."""
+
+    def _take_result(self, instance: Instance) -> TaskResult | None:
+        waiting = instance.waiting
+        queue = instance.events.get(waiting.name or "") if waiting is not None else None
+        if waiting is not None and waiting.kind == "event" and queue and len(queue) > 1:
+            queue.rotate(1)  # the newest goes to the front
+        return super()._take_result(instance)
+
+
+@variant("workflow.event.buffered-in-order", says='equal to "first"', start_delay=0.5)
+def buffered_events_are_delivered_newest_first(start_delay: float) -> web.Application:
+    """buffered events go newest first (workflow.event.buffered-in-order)."""
+    return with_engine(LastEventFirstEngine, start_delay)
+
+
+class TracingReuseEngine(Engine):
+    """A new run of a finished ID keeps the old run's createdAt and failure."""
+
+    def _create(self, workflow_name: str, instance_id: str, *args: Any, **kwargs: Any) -> Instance:
+        previous = self._instances.get(instance_id)
+        instance = super()._create(workflow_name, instance_id, *args, **kwargs)
+        if previous is not None:
+            instance.created_us, instance.failure = previous.created_us, previous.failure
+        return instance
+
+    def _mark_started(self, instance: Instance) -> None:
+        created = instance.created_us
+        super()._mark_started(instance)
+        if created is not None:
+            instance.created_us = created
+
+
+@variant("start.reuse-after-terminal.no-trace", says="shows the previous run's state")
+def reused_ids_show_the_previous_run(start_delay: float) -> web.Application:
+    """a reused ID shows the old run's state (start.reuse-after-terminal.no-trace)."""
+    return with_engine(TracingReuseEngine, start_delay)
+
+
 class EventResumesEngine(Engine):
     """An event raised while SUSPENDED resumes the instance."""
 
@@ -867,6 +908,53 @@ def instant_timer_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
 def timers_fire_at_once(start_delay: float) -> web.Application:
     """durable timers fire at once, whatever their length (suspend.holds-timers)."""
     return with_workflow(TIMER, instant_timer_workflow, start_delay)
+
+
+def early_timer_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
+    """TimerWorkflow whose timer fires at 60% of its length."""
+    return timer_workflow(ctx, timer_seconds(input) * 0.6)
+
+
+@variant("workflow.timer.not-early", says="the timer fired before it was due")
+def timers_fire_early(start_delay: float) -> web.Application:
+    """durable timers fire at 60% of their length (workflow.timer.not-early)."""
+    return with_workflow(TIMER, early_timer_workflow, start_delay)
+
+
+class RestartingHeldTimerEngine(Engine):
+    """A timer that fell due while SUSPENDED is started again, for its whole length, on resume."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timer_lengths: dict[str, int] = {}
+
+    def _wait(self, instance: Instance, task: Any) -> Any:
+        waiting = super()._wait(instance, task)
+        if waiting.kind == "timer" and waiting.due_us is not None:
+            self.timer_lengths[instance.instance_id] = waiting.due_us - self.clock.now_us()
+        return waiting
+
+    def _apply(
+        self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
+    ) -> None:
+        waiting = instance.waiting
+        held = waiting is not None and waiting.kind == "timer" and waiting.result is not None
+        if op is Operation.RESUME and instance.status is Status.SUSPENDED and held:
+            assert waiting is not None
+            length = self.timer_lengths.get(instance.instance_id, 0)
+            waiting.result = None
+            waiting.due_us = self.clock.now_us() + length
+            self._at(
+                waiting.due_us,
+                Due("timer", instance.instance_id, instance.execution, waiting.index),
+            )
+        super()._apply(instance, op, event_name, payload)
+
+
+@variant("suspend.held-timer-fires-on-resume", says="it is not started again", quick=False)
+def held_timers_start_again_on_resume(start_delay: float) -> web.Application:
+    """held timers restart on resume (suspend.held-timer-fires-on-resume)."""
+    return with_engine(RestartingHeldTimerEngine, start_delay)
 
 
 @variant("workflow.timer.completes", says="must stay PENDING or RUNNING")

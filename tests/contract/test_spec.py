@@ -160,7 +160,8 @@ def test_the_start_id_is_limited_by_its_characters_and_length_only() -> None:
     _, _, start = _operations()["startWorkflow"]
     (parameter,) = [p for p in start["parameters"] if p.get("name") == "instanceID"]
     schema = parameter["schema"]
-    assert set(schema) == {"type", "anyOf"} and schema["type"] == "string"
+    assert set(schema) == {"type", "maxLength", "anyOf"} and schema["type"] == "string"
+    assert schema["maxLength"] == 64  # characters: a necessary bound of the 64 bytes
     assert all(set(branch) == {"pattern"} for branch in schema["anyOf"])
     assert parameter["x-instance-id-rule"]["max-bytes"] == 64
     assert parameter["x-instance-id-rule"]["unicode"] == instance_ids.unicode_version()
