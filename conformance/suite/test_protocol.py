@@ -109,6 +109,52 @@ def test_a_trailing_or_doubled_slash_reaches_the_same_operation(
     instances.wait(instance_id, "SUSPENDED", behaviour=behaviour, why="the pause applies")
 
 
+def comparable(reply: Reply) -> tuple[int, object]:
+    """An answer as two prefixes must give it alike: the status and the parsed body."""
+    try:
+        return reply.status, reply.json()
+    except ValueError:
+        return reply.status, reply.text
+
+
+@pytest.mark.behaviour("prefixes.every-operation")
+@pytest.mark.parametrize("version", [v for v in API_VERSIONS if v != "v1.0"])
+def test_every_operation_answers_under_each_prefix_as_under_v1_0(
+    version: str, client: WorkflowClient, checks: Checks, instances: Instances
+) -> None:
+    """Every error a v1.0 request gets for an unknown instance or a refused start, the same
+    request gets under the other prefix (same status, same body); and a whole run (start,
+    terminate, purge) goes through under that prefix alone."""
+    behaviour = "prefixes.every-operation"
+    other = clone(client, api_version=version)
+    try:
+        unknown = instances.new_id()
+        for kind, probe in ERROR_PROBES.items():
+            if kind == "unknown-route":
+                continue  # daprd's message quotes the path, prefix included
+            expected, got = probe(client, unknown), probe(other, unknown)
+            if comparable(got) != comparable(expected):
+                raise fail(
+                    behaviour,
+                    f"{kind} under /{version} must answer as under /v1.0, which answered "
+                    f"{expected.describe()}",
+                    got,
+                )
+        instance_id = instances.new_id()
+        reply = other.start(EVENT, instance_id, encode({"prefix": version}))
+        instances.started.append(instance_id)
+        checks.started(reply, instance_id, behaviour=behaviour, doing=f"start under /{version}")
+        instances.wait(instance_id, "RUNNING", behaviour=behaviour, why=f"started under {version}")
+        for operation, after in (("terminate", "TERMINATED"), ("purge", "ABSENT")):
+            reply = getattr(other, operation)(instance_id)
+            checks.accepted_command(
+                reply, behaviour=behaviour, doing=f"{operation} under /{version}"
+            )
+            instances.wait(instance_id, after, behaviour=behaviour, why=f"{operation} applies")
+    finally:
+        other.close()
+
+
 @pytest.mark.behaviour("prefixes.all-three")
 @pytest.mark.parametrize("version", API_VERSIONS)
 def test_each_prefix_serves_the_same_instances_with_the_same_answers(

@@ -353,6 +353,18 @@ def only_v1_0_is_served(start_delay: float) -> web.Application:
     return with_middleware(refuses(unrouted), start_delay)
 
 
+@variant("prefixes.every-operation", says="must answer as under /v1.0")
+def alpha_prefix_lacks_purge(start_delay: float) -> web.Application:
+    """purge under /v1.0-alpha1 is an unknown route, 404 (prefixes.every-operation)."""
+
+    def unrouted(request: web.Request) -> web.Response | None:
+        alpha = request.raw_path.startswith("/v1.0-alpha1/")
+        purge = request.raw_path.partition("?")[0].endswith("/purge")
+        return dapr_error("ERR_DIRECT_INVOKE") if alpha and purge else None
+
+    return with_middleware(refuses(unrouted), start_delay)
+
+
 @variant("route.clean-path", says="daprd cleans the path before routing")
 def paths_are_not_cleaned(start_delay: float) -> web.Application:
     """a trailing or doubled '/' is an unknown route, 404 (route.clean-path)."""
