@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import time
+from datetime import datetime
 
 import pytest
 
@@ -170,6 +173,63 @@ def test_last_updated_at_moves_forward_when_the_instance_changes(
             f"while RUNNING and is {after} once COMPLETED",
             completed.reply,
         )
+
+
+def instant(text: str) -> tuple[datetime, int]:
+    """A timestamp to the nanosecond daprd writes: the whole second, then the fraction in ns."""
+    fraction = re.search(r"\.(\d+)", text)
+    whole = parse_time(text).replace(microsecond=0)
+    return whole, int((fraction.group(1) if fraction else "0")[:9].ljust(9, "0"))
+
+
+@pytest.mark.behaviour("get.last-updated-monotonic")
+def test_last_updated_at_never_goes_back_and_moves_with_each_visible_change(
+    client: WorkflowClient, instances: Instances
+) -> None:
+    """Every GET through a run (start, pause, resume, an event nobody waits for, go) is compared
+    with the one before: lastUpdatedAt is never earlier, and a different status or properties
+    come with a later one (daprd 1.18.2 also moves it for the buffered event)."""
+    behaviour = "get.last-updated-monotonic"
+    instance_id = instances.start(EVENT, "timestamps")
+    seen: list[State] = []
+
+    def compare(state: State) -> None:
+        text = state.body.get("lastUpdatedAt")
+        last = seen[-1] if seen else None
+        seen.append(state)
+        if last is None or not isinstance(text, str):
+            return
+        before, now = instant(str(last.body.get("lastUpdatedAt"))), instant(text)
+        changed = (state.status, state.properties) != (last.status, last.properties)
+        if now < before or (changed and now == before):
+            raise fail(
+                behaviour,
+                f"lastUpdatedAt went from {last.body.get('lastUpdatedAt')} ({last.status}) to "
+                f"{text} ({state.status}): it may never go back, and must move when the status "
+                "or the properties change",
+                state.reply,
+            )
+
+    def watch_until(status: str, why: str) -> None:
+        deadline = time.monotonic() + instances.timing.deadline
+        while True:
+            reply = instances.read(instance_id)
+            state = read_state(reply)
+            if state is not None:
+                compare(state)
+                if state.status == status:
+                    return
+            if time.monotonic() > deadline:
+                raise fail(behaviour, f"the instance never showed {status} ({why})", reply)
+            time.sleep(instances.timing.interval)
+
+    watch_until("RUNNING", "it was started")
+    for operation, after in ((Operation.PAUSE, "SUSPENDED"), (Operation.RESUME, "RUNNING")):
+        instances.command(operation, instance_id, behaviour=behaviour)
+        watch_until(after, f"{operation} applies")
+    client.raise_event(instance_id, "not-go", encode("ignored"))
+    client.raise_event(instance_id, "go", encode("done"))
+    watch_until("COMPLETED", "the event go")
 
 
 @pytest.mark.behaviour("get.created-at.fixed")

@@ -843,6 +843,17 @@ def buffered_events_are_delivered_newest_first(start_delay: float) -> web.Applic
     return with_engine(LastEventFirstEngine, start_delay)
 
 
+@variant("get.last-updated-monotonic", says="it may never go back")
+def last_updated_at_drops_back_while_suspended(start_delay: float) -> web.Application:
+    """SUSPENDED shows createdAt as lastUpdatedAt (get.last-updated-monotonic)."""
+
+    def change(body: dict[str, Any]) -> None:
+        if body.get("runtimeStatus") == "SUSPENDED":
+            body["lastUpdatedAt"] = body["createdAt"]
+
+    return with_middleware(get_body(change), start_delay)
+
+
 class TracingReuseEngine(Engine):
     """A new run of a finished ID keeps the old run's createdAt and failure."""
 
