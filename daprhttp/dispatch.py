@@ -20,7 +20,9 @@ from aiohttp import web
 from conformance.lifecycle import Operation
 from daprhttp.bodies import EMPTY_OBJECT, start_body, state_body
 from daprhttp.errors import DaprError
+from daprhttp.ids import instance_id_problem
 from daprhttp.kept_states import KeptStates
+from daprhttp.payloads import event_payload, start_input
 from daprhttp.protojson import protojson_problem
 from daprhttp.responses import encoded_response
 from daprhttp.routing import HEALTHZ, METADATA, BadEscape, RouteMatch, match, parse_query
@@ -90,8 +92,11 @@ async def dapr(request: web.Request) -> web.StreamResponse:
 
 
 async def _start(request: web.Request, params: dict[str, str], query: str) -> web.StreamResponse:
-    raw_input = await _body_text(request)
     instance_id = parse_query(query).get("instanceID") or None
+    problem = None if instance_id is None else instance_id_problem(instance_id)
+    if problem is not None:
+        raise problem  # daprd checks the ID before it marshals the input
+    raw_input = start_input(await _body(request), params["workflowName"])
     backend = request.app[DAPR_API].backend
     started = await backend.start(params["workflowName"], instance_id, raw_input)
     return encoded_response(202, start_body(started))
@@ -124,7 +129,7 @@ def _command(method: str) -> Handler:
 async def _raise_event(
     request: web.Request, params: dict[str, str], query: str
 ) -> web.StreamResponse:
-    payload = await _body_text(request)
+    payload = event_payload(await _body(request), params["instanceID"], params["eventName"])
     backend = request.app[DAPR_API].backend
     await backend.raise_event(params["instanceID"], params["eventName"], payload)
     return encoded_response(202, EMPTY_OBJECT)
@@ -151,11 +156,11 @@ _HANDLERS: dict[Operation | str, Handler] = {
 }
 
 
-async def _body_text(request: web.Request) -> str:
-    """The raw body as the workflow input or event payload (daprd passes it verbatim)."""
+async def _body(request: web.Request) -> bytes:
+    """The raw body, the workflow input or event payload (daprd passes it verbatim)."""
     if not request.body_exists:
-        return ""
-    return (await request.read()).decode("utf-8", "replace")
+        return b""
+    return await request.read()
 
 
 async def _check_json_body(request: web.Request) -> None:

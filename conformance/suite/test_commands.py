@@ -230,3 +230,29 @@ def test_purging_a_finished_parent_purges_its_child(
     instances.command(Operation.PURGE, parent, behaviour=behaviour)
     instances.wait(parent, "ABSENT", behaviour=behaviour, why="purge of the parent")
     instances.wait(child, "ABSENT", behaviour=behaviour, why="daprd's purge is always recursive")
+
+
+@pytest.mark.behaviour("command.event-payload-invalid-utf8.500")
+def test_an_event_payload_that_is_not_utf8_is_refused(
+    client: WorkflowClient, checks: Checks, instances: Instances
+) -> None:
+    """daprd cannot marshal the payload into its raise request: a RUNNING instance and an
+    unknown one get the same 500, and the event never arrives."""
+    behaviour = "command.event-payload-invalid-utf8.500"
+    running = instances.in_status(Status.RUNNING, behaviour=behaviour)
+    for instance_id, payload in (
+        (running, b'\xff"x"'),
+        (running, b'"\xed\xa0\x80"'),
+        (instances.new_id(), b"\xff"),
+    ):
+        checks.error(
+            client.raise_event(instance_id, GO_EVENT, payload),
+            cause_error(
+                "ERR_RAISE_EVENT_WORKFLOW",
+                instance_id,
+                contains="string field contains invalid UTF-8",
+            ),
+            behaviour=behaviour,
+            doing=f"raiseEvent go with a payload that is not UTF-8 ({payload!r})",
+        )
+    instances.stays(running, "RUNNING", behaviour=behaviour, why="no event was accepted")

@@ -365,6 +365,52 @@ def alpha_prefix_lacks_purge(start_delay: float) -> web.Application:
     return with_middleware(refuses(unrouted), start_delay)
 
 
+def accepts_bodies_not_utf8(
+    operation: Operation, answer: Callable[[web.Request], bytes]
+) -> Middleware:
+    """A middleware that accepts ``operation`` with a body that is not UTF-8 (202 ``answer``)."""
+
+    @web.middleware
+    async def accepting(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if operation_of(request) is operation:
+            try:
+                (await request.read()).decode("utf-8")
+            except UnicodeDecodeError:
+                return web.Response(status=202, body=answer(request), content_type=JSON)
+        return await handler(request)
+
+    return accepting
+
+
+@variant("start.input-invalid-utf8.500", says="string field contains invalid UTF-8")
+def starts_with_bodies_not_utf8_are_accepted(start_delay: float) -> web.Application:
+    """a start body that is not UTF-8 is accepted (start.input-invalid-utf8.500)."""
+
+    def started(request: web.Request) -> bytes:
+        return json.dumps({"instanceID": request.query.get("instanceID", "")}).encode()
+
+    return with_middleware(accepts_bodies_not_utf8(Operation.START, started), start_delay)
+
+
+@variant("command.event-payload-invalid-utf8.500", says="string field contains invalid UTF-8")
+def events_not_utf8_are_accepted(start_delay: float) -> web.Application:
+    """an event payload that is not UTF-8 is accepted (command.event-payload-invalid-utf8.500)."""
+    accepting = accepts_bodies_not_utf8(Operation.RAISE_EVENT, lambda request: b"{}")
+    return with_middleware(accepting, start_delay)
+
+
+@variant("start.input-verbatim", says="(1048578 characters)")
+def large_inputs_are_cut(start_delay: float) -> web.Application:
+    """GET cuts dapr.workflow.input at 64 KiB (start.input-verbatim)."""
+
+    def change(body: dict[str, Any]) -> None:
+        shown = body.get("properties") or {}
+        if "dapr.workflow.input" in shown:
+            shown["dapr.workflow.input"] = shown["dapr.workflow.input"][:65536]
+
+    return with_middleware(get_body(change), start_delay)
+
+
 @variant("route.clean-path", says="daprd cleans the path before routing")
 def paths_are_not_cleaned(start_delay: float) -> web.Application:
     """a trailing or doubled '/' is an unknown route, 404 (route.clean-path)."""

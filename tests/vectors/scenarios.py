@@ -234,6 +234,22 @@ def _scenarios() -> list[Scenario]:
             (start("EchoWorkflow", "a", b""), until(*TERMINAL), show()),
         ),
         Scenario(
+            "start.input-invalid-utf8",
+            "start bodies that are not UTF-8: refused after the ID check and before the engine "
+            "looks at the ID (a new one, a bad one, one already RUNNING)",
+            (
+                start("EchoWorkflow", "a", b'\xff\xfe"ab"'),
+                start("EchoWorkflow", "a", b'"\xed\xa0\x80"'),
+                post("/v1.0/workflows/dapr/EchoWorkflow/start?instanceID={a}$", b"\xff"),
+                show(),
+                start("EventWorkflow", "b", '"first"'),
+                until("RUNNING", instance="b"),
+                start("EventWorkflow", "b", b"\xc3"),
+                show("b"),
+            ),
+            instances=("a", "b"),
+        ),
+        Scenario(
             "start.input-not-json",
             "EchoWorkflow with a body that is not JSON",
             (start("EchoWorkflow", "a", "not json"), until(*TERMINAL), show()),
@@ -332,6 +348,21 @@ def _scenarios() -> list[Scenario]:
                 until("COMPLETED"),
                 show(),
             ),
+        ),
+        Scenario(
+            "event.payload-invalid-utf8",
+            "event payloads that are not UTF-8 (a stray byte, an encoded surrogate): refused "
+            "before the instance is looked up, for a RUNNING instance and for an unknown one",
+            (
+                start("EventWorkflow"),
+                until("RUNNING"),
+                post("/v1.0/workflows/dapr/{a}/raiseEvent/go", b'\xff"x"'),
+                post("/v1.0/workflows/dapr/{a}/raiseEvent/go", b'"\xed\xa0\x80"'),
+                post("/v1.0/workflows/dapr/{b}/raiseEvent/go", b"\xff"),
+                Settle(0.3),
+                show(),
+            ),
+            instances=("a", "b"),
         ),
         Scenario(
             "event.not-json",
