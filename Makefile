@@ -8,11 +8,11 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 # The test run spreads over both cores; PYTEST_ARGS="-n 0" runs it in one process.
 PYTEST_WORKERS ?= 2
-LINT_PATHS := conformance daprhttp mockserver engineserver daprsidecar bench tests
+LINT_PATHS := conformance daprhttp mockserver engineserver daprsidecar bench tools tests
 # Real daprd: the release to build and check (empty: the project's default, daprsidecar/versions.py).
 DAPRD_VERSION ?=
 
-.PHONY: instance-id-chars install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz sdk clean \
+.PHONY: instance-id-chars mutation install lint typecheck test conformance conformance-quick conformance-engine mock engine bench fuzz sdk clean \
 	daprd conformance-daprd record-daprd conformance-daprd-matrix
 
 # dapr and durabletask install side by side (pip check is clean) but are never imported
@@ -80,6 +80,12 @@ engine: $(STAMP)
 	$(BIN)/dapr-workflow-engine --host 127.0.0.1 --port 3500
 
 # Benchmarks need wrk (Debian: apt-get install wrk); results land in bench/README.md and bench/results/.
+# The suite's mutation score over the mock (Cosmic Ray): MUTATION_ARGS='--set all' for the
+# nightly set; the report lands in build/mutation/<set>/report.txt.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	$(BIN)/python -m tools.mutation $(MUTATION_ARGS)
+
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk (Debian/Ubuntu) or brew install wrk"; exit 1; }
 	$(BIN)/python -m pip install --quiet -e '.[test,engine,dapr,bench]'

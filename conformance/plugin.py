@@ -34,6 +34,7 @@ HEALTH_PATH = "/v1.0/healthz"
 QUICK_SETTLE = 0.1
 BEHAVIOUR_MARK = "behaviour"
 SLOW_MARK = "slow"
+STRESS_MARK = "stress"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class SuiteConfig:
     wait_for_target: float = DEFAULT_WAIT_FOR_TARGET
     retries: int = 0
     """Re-sends of a request that is safe to repeat when its answer never arrived."""
+    stress: bool = False
+    """Run the opt-in concurrency tests (marked ``stress``)."""
 
     @property
     def timing(self) -> Timing:
@@ -128,6 +131,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "end is a TRANSPORT ERROR, counted apart from wrong answers",
     )
     group.addoption(
+        "--stress",
+        dest="dapr_stress",
+        action="store_true",
+        default=False,
+        help="also run the opt-in concurrency check: commands sent at once to one instance "
+        "must fit one serial order (test_stress.py)",
+    )
+    group.addoption(
         "--api-token",
         dest="dapr_api_token",
         metavar="TOKEN",
@@ -182,6 +193,7 @@ def suite_config(config: pytest.Config) -> SuiteConfig:
         report_dir=Path(report_dir) if report_dir else None,
         wait_for_target=DEFAULT_WAIT_FOR_TARGET if wait is None else wait,
         retries=retries,
+        stress=bool(config.getoption("dapr_stress")),
     )
 
 
@@ -191,6 +203,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers", f"{SLOW_MARK}: a long-running conformance test, skipped under --quick"
+    )
+    config.addinivalue_line(
+        "markers", f"{STRESS_MARK}: an opt-in concurrency test, run only with --stress"
     )
     settings = suite_config(config)
     config.pluginmanager.register(TransportErrors(), "dapr-conformance-transport-errors")
@@ -256,6 +271,8 @@ def _apply_profile(
             item.add_marker(pytest.mark.skip(reason=f"not checked by profile {rules.name}: {why}"))
         elif settings.quick and item.get_closest_marker(SLOW_MARK):
             item.add_marker(pytest.mark.skip(reason="slow; skipped by --quick"))
+        elif not settings.stress and item.get_closest_marker(STRESS_MARK):
+            item.add_marker(pytest.mark.skip(reason="opt-in: run with --stress"))
 
 
 def _reject_unknown_behaviours(tagged: list[tuple[pytest.Item, tuple[str, ...]]]) -> None:

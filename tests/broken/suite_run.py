@@ -9,7 +9,6 @@ second instead of four, and the control runs use the very same command line.
 from __future__ import annotations
 
 import os
-import pkgutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -17,18 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import conformance.suite
+from conformance.suite import SCENARIO_MODULES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTUALLY_DEADLINE = 2.0
 """Seconds the suite waits for an effect: plenty for the in-process mock, short for a bug."""
-NOT_SCENARIOS = ("test_schema", "test_model")
-SCENARIO_MODULES = tuple(
-    f"conformance.suite.{module.name}"
-    for module in pkgutil.iter_modules(conformance.suite.__path__)
-    if module.name.startswith("test_") and module.name not in NOT_SCENARIOS
-)
-"""The suite's scenario tests (Schemathesis and the Hypothesis model are not run here)."""
 RUN_TIMEOUT = 300
 NOT_INHERITED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 """Settings of the outer pytest run that must not reach the suite's own run."""
@@ -89,6 +81,7 @@ def run_suite(
         "--eventually-deadline",
         str(EVENTUALLY_DEADLINE),
         f"--junitxml={junit}",
+        "--stress",  # the opt-in concurrency test runs when its behaviour is selected
         *(["--quick"] if quick else []),
     ]
     inherited = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}

@@ -13,9 +13,11 @@ Each variant's one-line docstring names the bug and a behaviour that must catch 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -409,6 +411,37 @@ def large_inputs_are_cut(start_delay: float) -> web.Application:
             shown["dapr.workflow.input"] = shown["dapr.workflow.input"][:65536]
 
     return with_middleware(get_body(change), start_delay)
+
+
+def drops_overlapping_commands() -> Middleware:
+    """A middleware that holds every request 20 ms and acknowledges, without applying, a
+    command that arrives while another request to the same instance is still in flight."""
+    in_flight: Counter[str] = Counter()
+    commands = (Operation.TERMINATE, Operation.PAUSE, Operation.RESUME, Operation.PURGE)
+
+    @web.middleware
+    async def racing(request: web.Request, handler: Handler) -> web.StreamResponse:
+        found = route_of(request)
+        instance_id = found.params.get("instanceID", "") if found is not None else ""
+        if not instance_id:
+            return await handler(request)
+        busy = in_flight[instance_id] > 0
+        in_flight[instance_id] += 1
+        try:
+            await asyncio.sleep(0.02)
+            if busy and operation_of(request) in commands:
+                return web.Response(status=202, body=b"{}", content_type=JSON)
+            return await handler(request)
+        finally:
+            in_flight[instance_id] -= 1
+
+    return racing
+
+
+@variant("concurrency.linearizable", says="no one-at-a-time order", quick=False)
+def overlapping_commands_are_lost(start_delay: float) -> web.Application:
+    """a command racing another request on its instance is lost (concurrency.linearizable)."""
+    return with_middleware(drops_overlapping_commands(), start_delay)
 
 
 @variant("route.clean-path", says="daprd cleans the path before routing")

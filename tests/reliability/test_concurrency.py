@@ -22,11 +22,9 @@ Budget: ``STRESS_ROUNDS`` rounds (default 60, a few seconds), ``STRESS_SEED`` th
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import os
 import random
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Unpack
@@ -34,8 +32,9 @@ from typing import Any, Unpack
 import pytest
 from aiohttp.test_utils import TestClient
 
-from conformance.contract import lifecycle
+from conformance import linearize
 from conformance.lifecycle import RUNTIME_STATUSES, Operation, Status
+from conformance.linearize import Answer, fits, possible_statuses
 from mockserver.app import VALIDATION_FAILURES, MockOptions, create_app
 from tests.mock.support import Dapr, Reply
 from tests.reliability.server_log import ServerErrors, capturing_server_errors
@@ -91,24 +90,6 @@ class Request:
         return f"{self.operation} {self.instance_id}" + (f" ({extra})" if extra else "")
 
 
-def possible_statuses(start: Status, operations: set[Operation]) -> frozenset[Status]:
-    """Every status an instance in ``start`` may pass through while ``operations`` run on it in
-    any order and any number of times, with the lifecycle's autonomous moves in between."""
-    table = lifecycle()
-    reached = {start}
-    frontier = [start]
-    while frontier:
-        status = frontier.pop()
-        following = set(table.may_become(status))
-        for operation in operations:
-            cell = table.cell(status, operation)
-            following.update(outcome.status_after(status) for outcome in cell.accepted)
-        for new in following - reached:
-            reached.add(new)
-            frontier.append(new)
-    return frozenset(reached)
-
-
 def answer_problem(request: Request, reply: Reply, possible: frozenset[Status]) -> str | None:
     """Why ``reply`` is an answer no status in ``possible`` allows, or None if one does."""
     if reply.status >= 400 and (
@@ -120,84 +101,25 @@ def answer_problem(request: Request, reply: Reply, possible: frozenset[Status]) 
     return None
 
 
+def answer_of(request: Request, reply: Reply) -> Answer:
+    """The request's answer as :mod:`conformance.linearize` reads it."""
+    error = reply.error if reply.status >= 400 else None
+    return Answer(request.operation, reply.status, error, _reported(reply))
+
+
 def answer_fits(request: Request, reply: Reply, status: Status) -> bool:
     """Whether the lifecycle table gives ``reply`` to ``request`` in ``status`` (a GET must
     also report that status)."""
-    error = reply.error if reply.status >= 400 else None
-    if lifecycle().cell(status, request.operation).match(reply.status, error) is None:
-        return False
-    return (
-        request.operation is not Operation.GET
-        or reply.status != 200
-        or (reply.body.get("runtimeStatus") == status)
-    )
-
-
-DELAYED = (Operation.TERMINATE, Operation.PAUSE, Operation.RESUME, Operation.PURGE)
-"""The commands whose effect on the status a transition delay holds back."""
+    return fits(answer_of(request, reply), status)
 
 
 def linearizes(
     start: Status, answered: list[tuple[Request, Reply]], end: Status, *, delayed: bool = False
 ) -> bool:
-    """Whether some order of ``answered`` (autonomous moves in between) gives every answer from
-    the status it met and leaves the instance in ``end``: the concurrent requests behaved like
-    the same requests one at a time. With ``delayed``, an accepted terminate, pause, resume or
-    purge takes effect at some later point instead (by the table, for the status it meets then),
-    unless a start re-creates the instance first; every effect lands before ``end``."""
-    table = lifecycle()
-    # Requests with the same operation and answer are interchangeable: search over counts.
-    kinds = Counter(
-        (r.operation, reply.status, reply.error if reply.status >= 400 else None, _reported(reply))
-        for r, reply in answered
-    )
-    moves = list(kinds)
-    no_effects = (0,) * len(DELAYED)
-    State = tuple[tuple[int, ...], tuple[int, ...], Status]
-    dead_ends: set[State] = set()
-
-    def search(left: tuple[int, ...], effects: tuple[int, ...], status: Status) -> bool:
-        """From ``status``, after any autonomous moves."""
-        return any(step(left, effects, current) for current in _may_become(status))
-
-    def step(left: tuple[int, ...], effects: tuple[int, ...], current: Status) -> bool:
-        """From exactly ``current``: the end, or one request or effect next."""
-        if (left, effects, current) in dead_ends:
-            return False
-        if not any(left) and not any(effects) and current is end:
-            return True
-        for index, operation in enumerate(DELAYED):
-            if effects[index]:
-                after = table.apply(current, operation)
-                following = after.status_after(current) if after.is_success else current
-                if search(left, _less(effects, index), following):
-                    return True
-        for index, (operation, http, error, reported) in enumerate(moves):
-            if not left[index] or reported not in (None, current):
-                continue
-            outcome = table.cell(current, operation).match(http, error)
-            if outcome is None:
-                continue
-            following, pending = outcome.status_after(current), effects
-            if delayed and outcome.is_success and operation in DELAYED:
-                following, pending = current, _less(effects, DELAYED.index(operation), -1)
-            elif delayed and outcome.is_success and operation is Operation.START:
-                pending = no_effects  # the old instance's commands are dropped with it
-            if search(_less(left, index), pending, following):
-                return True
-        dead_ends.add((left, effects, current))
-        return False
-
-    return search(tuple(kinds.values()), no_effects, start)
-
-
-def _less(counts: tuple[int, ...], index: int, by: int = 1) -> tuple[int, ...]:
-    return (*counts[:index], counts[index] - by, *counts[index + 1 :])
-
-
-@functools.cache
-def _may_become(status: Status) -> frozenset[Status]:
-    return lifecycle().may_become(status)
+    """Whether some order of ``answered`` takes the instance from ``start`` to ``end``
+    (:func:`conformance.linearize.linearizes`)."""
+    answers = [answer_of(request, reply) for request, reply in answered]
+    return linearize.linearizes(start, answers, end, delayed=delayed)
 
 
 def _reported(reply: Reply) -> Status | None:

@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from conformance.suite import SCENARIO_MODULES
 from mockserver.testing import running_mock
 
-SCENARIO_MODULES = (
-    "conformance.suite.test_lifecycle",
-    "conformance.suite.test_start",
-    "conformance.suite.test_get",
-    "conformance.suite.test_commands",
-    "conformance.suite.test_protocol",
-    "conformance.suite.test_workflows",
-)
-"""The scenario tests (the schema and model tests are tested elsewhere)."""
+__all__ = ["SCENARIO_MODULES", "run_pytest"]
+
 
 LAGGING_START_DELAY = 0.1
 LAGGING_TRANSITION_DELAY = 0.05

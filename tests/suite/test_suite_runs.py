@@ -23,6 +23,7 @@ def test_the_whole_suite_passes_against_the_mock_and_reports_every_behaviour(
         str(report_dir),
         "--junitxml",
         str(junit),
+        "--stress",  # every behaviour, the opt-in one too
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
