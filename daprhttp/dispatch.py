@@ -20,7 +20,6 @@ from aiohttp import web
 from conformance.lifecycle import Operation
 from daprhttp.bodies import EMPTY_OBJECT, start_body, state_body
 from daprhttp.errors import DaprError
-from daprhttp.ids import instance_id_problem
 from daprhttp.kept_states import KeptStates
 from daprhttp.payloads import event_payload, start_input
 from daprhttp.protojson import protojson_problem
@@ -93,10 +92,7 @@ async def dapr(request: web.Request) -> web.StreamResponse:
 
 async def _start(request: web.Request, params: dict[str, str], query: str) -> web.StreamResponse:
     instance_id = parse_query(query).get("instanceID") or None
-    problem = None if instance_id is None else instance_id_problem(instance_id)
-    if problem is not None:
-        raise problem  # daprd checks the ID before it marshals the input
-    raw_input = start_input(await _body(request), params["workflowName"])
+    raw_input = start_input(await _body(request), params["workflowName"], instance_id)
     backend = request.app[DAPR_API].backend
     started = await backend.start(params["workflowName"], instance_id, raw_input)
     return encoded_response(202, start_body(started))

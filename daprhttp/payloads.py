@@ -22,17 +22,23 @@ from __future__ import annotations
 
 from conformance.lifecycle import Operation
 from daprhttp.errors import DaprError, engine_failure
+from daprhttp.ids import instance_id_problem
 
 INVALID_UTF8 = "string field contains invalid UTF-8"
 """protobuf-go's words for a string field that is not UTF-8."""
 
 
-def start_input(body: bytes, workflow_name: str) -> str:
-    """The workflow input of a start, or daprd's 500 for a body that is not UTF-8."""
+def start_input(body: bytes, workflow_name: str, instance_id: str | None) -> str:
+    """The workflow input of a start, or daprd's 500 for a body that is not UTF-8.
+
+    daprd checks the instance ID before it marshals the input, so a bad ID gets its own error
+    first (the backends check the ID of every start whose body is fine).
+    """
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise invalid_start_input(workflow_name) from None
+        problem = None if instance_id is None else instance_id_problem(instance_id)
+        raise (problem or invalid_start_input(workflow_name)) from None
 
 
 def event_payload(body: bytes, instance_id: str, event_name: str) -> str:

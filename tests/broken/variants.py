@@ -43,14 +43,14 @@ from conformance.workflows import (
     timer_seconds,
     timer_workflow,
 )
-from daprhttp.bodies import go_marshal, start_body
+from daprhttp.bodies import go_marshal
 from daprhttp.dispatch import ROUTE
 from daprhttp.errors import DaprError
 from daprhttp.responses import JSON, result_response
 from daprhttp.routing import BadEscape, RouteMatch, match
 from daprhttp.timestamps import format_rfc3339
 from mockserver.app import create_app
-from mockserver.backend import ENGINE, use_engine
+from mockserver.backend import use_engine
 from mockserver.clock import RealClock
 from mockserver.engine import Due, Engine, Instance, TaskResult
 
@@ -650,23 +650,7 @@ class CharacterCountingEngine(Engine):
 )
 def id_length_counts_characters(start_delay: float) -> web.Application:
     """the 64 limit counts characters: 22 CJK ones pass (start.id-length-in-bytes.400)."""
-    app = with_engine(CharacterCountingEngine, start_delay)
-
-    @web.middleware
-    async def past_the_http_check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        """The HTTP layer checks the ID (in bytes) first: such a start goes to the engine."""
-        found = route_of(request)
-        instance_id = request.query.get("instanceID") or ""
-        counted = len(instance_id) <= MAX_INSTANCE_ID_BYTES < len(instance_id.encode())
-        if found is None or found.target is not Operation.START or not counted:
-            return await handler(request)
-        engine = request.app[ENGINE]
-        name = found.params["workflowName"]
-        started = engine.start(name, instance_id, (await request.read()).decode())
-        return web.Response(status=202, body=start_body(started), content_type=JSON)
-
-    app.middlewares.insert(0, past_the_http_check)
-    return app
+    return with_engine(CharacterCountingEngine, start_delay)
 
 
 class OffByOneEngine(Engine):
