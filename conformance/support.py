@@ -884,14 +884,16 @@ def send(
     *,
     workflow: str = EVENT,
     body: str | None = None,
+    event: str = PROBE_EVENT,
 ) -> Reply:
-    """Send one operation to ``instance_id`` (start starts ``workflow`` under that ID)."""
+    """Send one operation to ``instance_id`` (start starts ``workflow`` under that ID, raiseEvent
+    raises ``event``)."""
     if operation is Operation.START:
         return client.start(workflow, instance_id, body)
     if operation is Operation.GET:
         return client.get(instance_id, body=body)
     if operation is Operation.RAISE_EVENT:
-        return client.raise_event(instance_id, PROBE_EVENT, body if body is not None else '"probe"')
+        return client.raise_event(instance_id, event, body if body is not None else '"probe"')
     command = {
         Operation.TERMINATE: client.terminate,
         Operation.PAUSE: client.pause,

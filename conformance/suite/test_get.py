@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import datetime
 
 import pytest
@@ -211,17 +210,20 @@ def test_last_updated_at_never_goes_back_and_moves_with_each_visible_change(
             )
 
     def watch_until(status: str, why: str) -> None:
-        deadline = time.monotonic() + instances.timing.deadline
-        while True:
-            reply = instances.read(instance_id)
-            state = read_state(reply)
-            if state is not None:
-                compare(state)
-                if state.status == status:
-                    return
-            if time.monotonic() > deadline:
-                raise fail(behaviour, f"the instance never showed {status} ({why})", reply)
-            time.sleep(instances.timing.interval)
+        """Poll (every state compared with the one before) until the instance shows ``status``."""
+
+        def reached(state: State) -> bool:
+            compare(state)
+            return state.status == status
+
+        instances.wait(
+            instance_id,
+            *RUNTIME_STATUSES,
+            behaviour=behaviour,
+            why=why,
+            accept=reached,
+            condition=f"status {status}",
+        )
 
     watch_until("RUNNING", "it was started")
     for operation, after in ((Operation.PAUSE, "SUSPENDED"), (Operation.RESUME, "RUNNING")):

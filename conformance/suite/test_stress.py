@@ -25,8 +25,8 @@ from conformance.client import Reply, WorkflowClient
 from conformance.lifecycle import Operation, Status
 from conformance.linearize import Answer, fits, linearizes, possible_statuses
 from conformance.reads import read_instance
-from conformance.support import Instances, clone, encode, fail, read_state
-from conformance.workflows import EVENT, GO_EVENT
+from conformance.support import ErrorAnswer, Instances, clone, encode, fail, read_state, send
+from conformance.workflows import GO_EVENT
 
 SEED = 20261204
 ROUNDS = 12
@@ -56,13 +56,7 @@ def random_batch(rng: random.Random, start: Status) -> list[Operation]:
 
 def answer_of(operation: Operation, reply: Reply) -> Answer:
     """The answer as the linearizability check reads it."""
-    error = None
-    if reply.status >= 400:
-        try:
-            body = reply.json()
-        except ValueError:
-            body = None
-        error = body.get("errorCode") if isinstance(body, dict) else None
+    error = ErrorAnswer.read(reply).code if reply.status >= 400 else None
     state = read_state(reply) if operation is Operation.GET else None
     return Answer(operation, reply.status, error, status_of(state.status) if state else None)
 
@@ -108,20 +102,12 @@ def test_commands_sent_at_once_to_one_instance_fit_one_serial_order(
     rng = random.Random(SEED)
     interval = instances.timing.interval
 
-    def send(job: tuple[WorkflowClient, Operation, str]) -> Reply:
+    def send_one(job: tuple[WorkflowClient, Operation, str]) -> Reply:
         client, operation, instance_id = job
-        if operation is Operation.START:
-            return client.start(EVENT, instance_id, encode("stress"))
         if operation is Operation.GET:
             return read_instance(client, instance_id, interval=interval)
-        if operation is Operation.RAISE_EVENT:
-            return client.raise_event(instance_id, rng_event[instance_id], encode("stress"))
-        return {
-            Operation.TERMINATE: client.terminate,
-            Operation.PAUSE: client.pause,
-            Operation.RESUME: client.resume,
-            Operation.PURGE: client.purge,
-        }[operation](instance_id)
+        body = encode("stress") if operation in (Operation.START, Operation.RAISE_EVENT) else None
+        return send(client, operation, instance_id, body=body, event=rng_event[instance_id])
 
     rng_event: dict[str, str] = {}
     for number in range(ROUNDS):
@@ -131,7 +117,7 @@ def test_commands_sent_at_once_to_one_instance_fit_one_serial_order(
         batch = random_batch(rng, start)
         with ThreadPoolExecutor(BATCH) as pool:
             jobs = [(clients[i], op, instance_id) for i, op in enumerate(batch)]
-            replies = list(pool.map(send, jobs))
+            replies = list(pool.map(send_one, jobs))
         answers = [answer_of(op, reply) for op, reply in zip(batch, replies, strict=True)]
         end = settled(instances, instance_id)
         possible = possible_statuses(start, batch)
