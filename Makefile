@@ -79,13 +79,13 @@ mock: $(STAMP)
 engine: $(STAMP)
 	$(BIN)/dapr-workflow-engine --host 127.0.0.1 --port 3500
 
-# Benchmarks need wrk (Debian: apt-get install wrk); results land in bench/README.md and bench/results/.
 # The suite's mutation score over the mock (Cosmic Ray): MUTATION_ARGS='--set all' for the
 # nightly set; the report lands in build/mutation/<set>/report.txt.
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
 	$(BIN)/python -m tools.mutation $(MUTATION_ARGS)
 
+# Benchmarks need wrk (Debian: apt-get install wrk); results land in bench/README.md and bench/results/.
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk (Debian/Ubuntu) or brew install wrk"; exit 1; }
 	$(BIN)/python -m pip install --quiet -e '.[test,engine,dapr,bench]'

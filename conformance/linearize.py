@@ -63,7 +63,7 @@ def fits(answer: Answer, status: Status) -> bool:
     """Whether the table gives ``answer`` in ``status`` (a GET must also report that status)."""
     if lifecycle().cell(status, answer.operation).match(answer.http, answer.error) is None:
         return False
-    return answer.reported in (None, status)
+    return answer.operation is not Operation.GET or answer.http != 200 or answer.reported is status
 
 
 def linearizes(

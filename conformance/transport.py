@@ -14,7 +14,7 @@ A gate must not call a target wrong for what the network did. Every request the 
 
 The plugin reads :data:`log` for each test: a test that fails after one of its requests got no
 answer is a transport error, counted apart from failures in the terminal, the report and JUnit
-(``conformance.plugin``); the run still fails.
+(``conformance.transport_report``); the run still fails.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -149,9 +150,7 @@ class NotingAdapter(HTTPAdapter):
         if not self.retries:
             return 0
         cause = error.args[0] if error.args else None
-        if type(cause).__name__ == "MaxRetryError":
-            return self.retries
-        return 0
+        return self.retries if isinstance(cause, MaxRetryError) else 0
 
 
 def session(retries: int = 0, headers: dict[str, str] | None = None) -> requests.Session:

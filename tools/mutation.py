@@ -57,6 +57,8 @@ SETS: dict[str, tuple[str, ...]] = {
         "daprhttp/view.py",
     ),
 }
+COSMIC_RAY = Path(sys.executable).with_name("cosmic-ray")
+"""Cosmic Ray's command, installed beside this interpreter (``pip install -e '.[mutation]'``)."""
 TIMEOUT = 180.0
 """Seconds one suite run may take before the mutant counts as killed by a timeout."""
 
@@ -124,7 +126,7 @@ def config(modules: tuple[str, ...], python: str) -> str:
 
 
 def prepare(work: Path, modules: tuple[str, ...], fresh: bool) -> None:
-    """A copy of the packages to mutate, the config and (unless resuming) a new session."""
+    """A fresh copy of the packages to mutate and the config (``fresh``: the session too)."""
     if fresh and work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
@@ -139,16 +141,18 @@ def prepare(work: Path, modules: tuple[str, ...], fresh: bool) -> None:
 
 
 def cosmic_ray(work: Path, *args: str) -> None:
-    tool = Path(sys.executable).with_name("cosmic-ray")
     environment = {**os.environ, "PYTHONPATH": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
-    subprocess.run([str(tool), *args], cwd=work, env=environment, check=True)
+    subprocess.run([str(COSMIC_RAY), *args], cwd=work, env=environment, check=True)
 
 
 def score(work: Path) -> Score:
     """Read the session in ``work``."""
-    tool = Path(sys.executable).with_name("cosmic-ray")
     dump = subprocess.run(
-        [str(tool), "dump", "session.sqlite"], cwd=work, capture_output=True, text=True, check=True
+        [str(COSMIC_RAY), "dump", "session.sqlite"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return tally(dump)
 

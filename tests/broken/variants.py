@@ -368,7 +368,7 @@ def alpha_prefix_lacks_purge(start_delay: float) -> web.Application:
 
 
 def accepts_bodies_not_utf8(
-    operation: Operation, answer: Callable[[web.Request], bytes]
+    operation: Operation, answer: Callable[[web.Request], dict[str, Any]]
 ) -> Middleware:
     """A middleware that accepts ``operation`` with a body that is not UTF-8 (202 ``answer``)."""
 
@@ -378,7 +378,7 @@ def accepts_bodies_not_utf8(
             try:
                 (await request.read()).decode("utf-8")
             except UnicodeDecodeError:
-                return web.Response(status=202, body=answer(request), content_type=JSON)
+                return result_response(202, answer(request))
         return await handler(request)
 
     return accepting
@@ -388,8 +388,8 @@ def accepts_bodies_not_utf8(
 def starts_with_bodies_not_utf8_are_accepted(start_delay: float) -> web.Application:
     """a start body that is not UTF-8 is accepted (start.input-invalid-utf8.500)."""
 
-    def started(request: web.Request) -> bytes:
-        return json.dumps({"instanceID": request.query.get("instanceID", "")}).encode()
+    def started(request: web.Request) -> dict[str, Any]:
+        return {"instanceID": request.query.get("instanceID", "")}
 
     return with_middleware(accepts_bodies_not_utf8(Operation.START, started), start_delay)
 
@@ -397,7 +397,7 @@ def starts_with_bodies_not_utf8_are_accepted(start_delay: float) -> web.Applicat
 @variant("command.event-payload-invalid-utf8.500", says="string field contains invalid UTF-8")
 def events_not_utf8_are_accepted(start_delay: float) -> web.Application:
     """an event payload that is not UTF-8 is accepted (command.event-payload-invalid-utf8.500)."""
-    accepting = accepts_bodies_not_utf8(Operation.RAISE_EVENT, lambda request: b"{}")
+    accepting = accepts_bodies_not_utf8(Operation.RAISE_EVENT, lambda request: {})
     return with_middleware(accepting, start_delay)
 
 
@@ -430,7 +430,7 @@ def drops_overlapping_commands() -> Middleware:
         try:
             await asyncio.sleep(0.02)
             if busy and operation_of(request) in commands:
-                return web.Response(status=202, body=b"{}", content_type=JSON)
+                return result_response(202, {})
             return await handler(request)
         finally:
             in_flight[instance_id] -= 1
