@@ -12,6 +12,7 @@ from typing import Literal, TypedDict
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from conformance import contract
 from conformance.workflows import WORKFLOWS, Workflow
 from daprhttp.bodies import metadata_body
 from daprhttp.dispatch import DAPR_API, DaprApi
@@ -22,9 +23,10 @@ from mockserver import __version__, control
 from mockserver.api_errors import ControlError
 from mockserver.backend import ENGINE, EngineBackend, serve_directly
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
-from mockserver.engine import Engine, Snapshot
+from mockserver.engine import Engine
 from mockserver.guard import GUARD, Guard, guarded_dispatch
 from mockserver.heap import frozen_survivors
+from mockserver.journal import Snapshot
 from mockserver.store import SqliteStore, Synchronous
 
 ClockMode = Literal["real", "manual"]
@@ -102,6 +104,7 @@ def create_app(
     snapshot = None if sqlite_store is None else sqlite_store.load()
     engine = Engine(
         clock=_make_clock(clock, snapshot),
+        lifecycle=contract.lifecycle(),
         start_delay=start_delay,
         transition_delay=transition_delay,
         workflows=workflows,

@@ -1,7 +1,7 @@
 """Durable state in SQLite: a row per instance and per scheduled thing, a transaction per batch.
 
 Rules:
-- All of the mock's SQL lives here. The engine hands over a :class:`~mockserver.engine.Batch`
+- All of the mock's SQL lives here. The engine hands over a :class:`~mockserver.journal.Batch`
   after every settle that changed something; :meth:`SqliteStore.commit` writes it in one
   transaction (upserts of the changed instances, deletes of the gone ones, inserts of new
   scheduled work, deletes of work that ran) and returns only once SQLite has committed it, so an
@@ -27,8 +27,10 @@ from dataclasses import fields
 from typing import Any, Literal
 
 from conformance.lifecycle import Operation, Status
-from mockserver.engine import Batch, Due, Failure, Instance, Snapshot, Waiting
+from mockserver.instance import Failure, Instance, Waiting
+from mockserver.journal import Batch, Snapshot
 from mockserver.orchestrator import TaskResult
+from mockserver.scheduler import Due
 
 Synchronous = Literal["normal", "full"]
 SCHEMA_VERSION = 1

@@ -3,7 +3,9 @@
 A variant is the mock built by ``create_app(...)`` and changed in one way, without patching:
 - a middleware put in front of the mock's own rewrites one kind of answer (or refuses one kind
   of request);
-- an :class:`Engine` subclass run by the app (``use_engine``) changes one rule;
+- a :class:`~mockserver.transitions.Transitions` subclass (how instances move) or an
+  :class:`Engine` subclass (how an operation is answered), run by the app (``use_engine``),
+  changes one rule;
 - ``create_app(workflows=...)`` replaces one conformance workflow with a wrong one.
 
 Each variant's one-line docstring names the bug and a behaviour that must catch it; its
@@ -25,6 +27,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from conformance import contract
 from conformance.contract import API_VERSIONS, MAX_INSTANCE_ID_BYTES
 from conformance.lifecycle import Operation, Status
 from conformance.workflows import (
@@ -52,7 +55,11 @@ from daprhttp.timestamps import format_rfc3339
 from mockserver.app import create_app
 from mockserver.backend import use_engine
 from mockserver.clock import RealClock
-from mockserver.engine import Due, Engine, Instance, TaskResult
+from mockserver.engine import Engine
+from mockserver.instance import Instance
+from mockserver.orchestrator import TaskResult
+from mockserver.scheduler import Due
+from mockserver.transitions import Transitions
 
 AppFactory = Callable[[float], web.Application]
 """Builds a broken app from the mock's ``start_delay``."""
@@ -108,11 +115,28 @@ def with_middleware(middleware: Middleware, start_delay: float = 0.0) -> web.App
     return app
 
 
-def with_engine(engine: type[Engine], start_delay: float = 0.0) -> web.Application:
-    """The mock running ``engine`` instead of its own."""
+def with_engine(
+    engine: type[Engine] = Engine,
+    start_delay: float = 0.0,
+    transitions: type[Transitions] = Transitions,
+) -> web.Application:
+    """The mock running ``engine`` (with ``transitions``) instead of its own."""
     app = create_app(start_delay=start_delay)
-    use_engine(app, engine(clock=RealClock(), start_delay=start_delay))
+    use_engine(
+        app,
+        engine(
+            clock=RealClock(),
+            lifecycle=contract.lifecycle(),
+            start_delay=start_delay,
+            transitions=transitions,
+        ),
+    )
     return app
+
+
+def with_transitions(transitions: type[Transitions], start_delay: float = 0.0) -> web.Application:
+    """The mock whose instances move by ``transitions`` (one rule changed)."""
+    return with_engine(start_delay=start_delay, transitions=transitions)
 
 
 def with_workflow(name: str, workflow: Workflow, start_delay: float = 0.0) -> web.Application:
@@ -636,8 +660,8 @@ class CharacterCountingEngine(Engine):
     def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
         if instance_id and len(instance_id) <= MAX_INSTANCE_ID_BYTES < len(instance_id.encode()):
             self.settle()
-            self._check(Operation.START, instance_id, workflow_name=workflow_name)
-            self._create(workflow_name, instance_id, input_text, parent=None)
+            self.transitions.check(Operation.START, instance_id, workflow_name=workflow_name)
+            self.transitions.create(workflow_name, instance_id, input_text, parent=None)
             self.settle()
             return instance_id
         return super().start(workflow_name, instance_id, input_text)
@@ -717,35 +741,35 @@ def raise_event_of_an_unknown_instance_is_202(start_delay: float) -> web.Applica
 # --- wrong lifecycle ----------------------------------------------------------------------------
 
 
-def ignoring(operation: Operation) -> type[Engine]:
-    """An engine that answers ``operation`` as daprd does but never applies it."""
+def ignoring(operation: Operation) -> type[Transitions]:
+    """Transitions that answer ``operation`` as daprd does but never apply it."""
 
-    class IgnoringEngine(Engine):
-        def _apply(
+    class Ignoring(Transitions):
+        def apply(
             self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
         ) -> None:
             if op is not operation:
-                super()._apply(instance, op, event_name, payload)
+                super().apply(instance, op, event_name, payload)
 
-    return IgnoringEngine
+    return Ignoring
 
 
 @variant("lifecycle.pause.RUNNING", "command.accepted.empty-object", says="did not reach SUSPENDED")
 def pause_does_not_suspend(start_delay: float) -> web.Application:
     """pause answers 202 but the instance keeps RUNNING (lifecycle.pause.RUNNING)."""
-    return with_engine(ignoring(Operation.PAUSE), start_delay)
+    return with_transitions(ignoring(Operation.PAUSE), start_delay)
 
 
 @variant("lifecycle.terminate.RUNNING", says="did not reach TERMINATED")
 def terminate_does_not_terminate(start_delay: float) -> web.Application:
     """terminate answers 202 but the instance keeps RUNNING (lifecycle.terminate.RUNNING)."""
-    return with_engine(ignoring(Operation.TERMINATE), start_delay)
+    return with_transitions(ignoring(Operation.TERMINATE), start_delay)
 
 
 @variant("lifecycle.resume.SUSPENDED", says="did not reach RUNNING")
 def resume_does_not_resume(start_delay: float) -> web.Application:
     """resume answers 202 but the instance stays SUSPENDED (lifecycle.resume.SUSPENDED)."""
-    return with_engine(ignoring(Operation.RESUME), start_delay)
+    return with_transitions(ignoring(Operation.RESUME), start_delay)
 
 
 @variant(
@@ -755,36 +779,36 @@ def resume_does_not_resume(start_delay: float) -> web.Application:
 )
 def purge_keeps_the_instance(start_delay: float) -> web.Application:
     """purge answers 202 but the instance stays (lifecycle.purge.COMPLETED)."""
-    return with_engine(ignoring(Operation.PURGE), start_delay)
+    return with_transitions(ignoring(Operation.PURGE), start_delay)
 
 
-class ShallowTerminateEngine(Engine):
+class ShallowTerminate(Transitions):
     """terminate stops only the instance it names."""
 
-    def _terminate(self, instance: Instance) -> None:
+    def terminate(self, instance: Instance) -> None:
         children, instance.children = instance.children, []
-        super()._terminate(instance)
+        super().terminate(instance)
         instance.children = children
 
 
 @variant("terminate.recursive", says="did not reach TERMINATED")
 def terminate_is_not_recursive(start_delay: float) -> web.Application:
     """terminate of a ParentWorkflow leaves its child RUNNING (terminate.recursive)."""
-    return with_engine(ShallowTerminateEngine, start_delay)
+    return with_transitions(ShallowTerminate, start_delay)
 
 
-class ShallowPurgeEngine(Engine):
+class ShallowPurge(Transitions):
     """purge deletes only the instance it names."""
 
-    def _purge(self, instance: Instance) -> None:
+    def purge(self, instance: Instance) -> None:
         instance.children = []
-        super()._purge(instance)
+        super().purge(instance)
 
 
 @variant("purge.recursive", says="did not reach ABSENT")
 def purge_is_not_recursive(start_delay: float) -> web.Application:
     """purge of a finished ParentWorkflow keeps its child (purge.recursive)."""
-    return with_engine(ShallowPurgeEngine, start_delay)
+    return with_transitions(ShallowPurge, start_delay)
 
 
 class PurgeAnythingEngine(Engine):
@@ -827,10 +851,10 @@ class InputOverwritingStartEngine(Engine):
     """A refused start of an active ID still stores its input on the running instance."""
 
     def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
-        instance = self._instances.get(instance_id or "")
+        instance = self.transitions.instances.get(instance_id or "")
         if instance is not None and instance.status is Status.RUNNING:
             instance.input = input_text
-            self._touch(instance)
+            self.transitions.touch(instance)
         return super().start(workflow_name, instance_id, input_text)
 
 
@@ -866,60 +890,60 @@ def reuse_of_a_terminal_id_is_refused(start_delay: float) -> web.Application:
     return with_engine(NoReuseEngine, start_delay)
 
 
-class TerminateFinishedEngine(Engine):
+class TerminateFinished(Transitions):
     """terminate of a COMPLETED or FAILED instance marks it TERMINATED."""
 
-    def _apply(
+    def apply(
         self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
     ) -> None:
         if op is Operation.TERMINATE and instance.status in (Status.COMPLETED, Status.FAILED):
             instance.status = Status.TERMINATED
-            self._touch(instance)
-        super()._apply(instance, op, event_name, payload)
+            self.touch(instance)
+        super().apply(instance, op, event_name, payload)
 
 
 @variant("terminate.terminal.keeps-state", "lifecycle.terminate.COMPLETED", says="TERMINATED")
 def terminate_of_a_finished_instance_changes_it(start_delay: float) -> web.Application:
     """terminate ends a finished instance TERMINATED (terminate.terminal.keeps-state)."""
-    return with_engine(TerminateFinishedEngine, start_delay)
+    return with_transitions(TerminateFinished, start_delay)
 
 
 # --- lost, early and held events and timers --------------------------------------------------
 
 
-class EarlyEventDroppingEngine(Engine):
+class EarlyEventDropping(Transitions):
     """An event nobody waits for yet is dropped."""
 
-    def _apply(
+    def apply(
         self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
     ) -> None:
         waiting = instance.waiting
         if op is Operation.RAISE_EVENT and (waiting is None or waiting.name != event_name):
             return
-        super()._apply(instance, op, event_name, payload)
+        super().apply(instance, op, event_name, payload)
 
 
 @variant("workflow.event.buffered", says="buffered, not lost", start_delay=0.5)
 def events_raised_before_the_wait_are_lost(start_delay: float) -> web.Application:
     """an event raised while still PENDING is dropped (workflow.event.buffered)."""
-    return with_engine(EarlyEventDroppingEngine, start_delay)
+    return with_transitions(EarlyEventDropping, start_delay)
 
 
-class LastEventFirstEngine(Engine):
+class LastEventFirst(Transitions):
     """Buffered events are delivered newest first."""
 
-    def _take_result(self, instance: Instance) -> TaskResult | None:
+    def take_result(self, instance: Instance) -> TaskResult | None:
         waiting = instance.waiting
         queue = instance.events.get(waiting.name or "") if waiting is not None else None
         if waiting is not None and waiting.kind == "event" and queue and len(queue) > 1:
             queue.rotate(1)  # the newest goes to the front
-        return super()._take_result(instance)
+        return super().take_result(instance)
 
 
 @variant("workflow.event.buffered-in-order", says='equal to "first"', start_delay=0.5)
 def buffered_events_are_delivered_newest_first(start_delay: float) -> web.Application:
     """buffered events go newest first (workflow.event.buffered-in-order)."""
-    return with_engine(LastEventFirstEngine, start_delay)
+    return with_transitions(LastEventFirst, start_delay)
 
 
 @variant("get.last-updated-monotonic", says="it may never go back")
@@ -933,19 +957,19 @@ def last_updated_at_drops_back_while_suspended(start_delay: float) -> web.Applic
     return with_middleware(get_body(change), start_delay)
 
 
-class TracingReuseEngine(Engine):
+class TracingReuse(Transitions):
     """A new run of a finished ID keeps the old run's createdAt and failure."""
 
-    def _create(self, workflow_name: str, instance_id: str, *args: Any, **kwargs: Any) -> Instance:
-        previous = self._instances.get(instance_id)
-        instance = super()._create(workflow_name, instance_id, *args, **kwargs)
+    def create(self, workflow_name: str, instance_id: str, *args: Any, **kwargs: Any) -> Instance:
+        previous = self.instances.get(instance_id)
+        instance = super().create(workflow_name, instance_id, *args, **kwargs)
         if previous is not None:
             instance.created_us, instance.failure = previous.created_us, previous.failure
         return instance
 
-    def _mark_started(self, instance: Instance) -> None:
+    def mark_started(self, instance: Instance) -> None:
         created = instance.created_us
-        super()._mark_started(instance)
+        super().mark_started(instance)
         if created is not None:
             instance.created_us = created
 
@@ -953,24 +977,24 @@ class TracingReuseEngine(Engine):
 @variant("start.reuse-after-terminal.no-trace", says="shows the previous run's state")
 def reused_ids_show_the_previous_run(start_delay: float) -> web.Application:
     """a reused ID shows the old run's state (start.reuse-after-terminal.no-trace)."""
-    return with_engine(TracingReuseEngine, start_delay)
+    return with_transitions(TracingReuse, start_delay)
 
 
-class EventResumesEngine(Engine):
+class EventResumes(Transitions):
     """An event raised while SUSPENDED resumes the instance."""
 
-    def _apply(
+    def apply(
         self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
     ) -> None:
         if op is Operation.RAISE_EVENT and instance.status is Status.SUSPENDED:
-            super()._apply(instance, Operation.RESUME, None, None)
-        super()._apply(instance, op, event_name, payload)
+            super().apply(instance, Operation.RESUME, None, None)
+        super().apply(instance, op, event_name, payload)
 
 
 @variant("suspend.holds-events", says="must stay SUSPENDED")
 def events_raised_while_suspended_apply_at_once(start_delay: float) -> web.Application:
     """an event raised while SUSPENDED is delivered at once (suspend.holds-events)."""
-    return with_engine(EventResumesEngine, start_delay)
+    return with_transitions(EventResumes, start_delay)
 
 
 class EventsByAnyNameEngine(Engine):
@@ -986,19 +1010,19 @@ def events_of_any_name_complete_the_wait(start_delay: float) -> web.Application:
     return with_engine(EventsByAnyNameEngine, start_delay)
 
 
-class TimerThroughSuspendEngine(Engine):
+class TimerThroughSuspend(Transitions):
     """A timer that falls due while SUSPENDED resumes the instance."""
 
-    def _timer_fired(self, instance: Instance, index: int) -> None:
+    def timer_fired(self, instance: Instance, index: int) -> None:
         if instance.status is Status.SUSPENDED:
             instance.status = Status.RUNNING
-        super()._timer_fired(instance, index)
+        super().timer_fired(instance, index)
 
 
 @variant("suspend.holds-timers", says="must stay SUSPENDED", quick=False)
 def timers_fire_while_suspended(start_delay: float) -> web.Application:
     """a timer that falls due while SUSPENDED fires and completes the run (suspend.holds-timers)."""
-    return with_engine(TimerThroughSuspendEngine, start_delay)
+    return with_transitions(TimerThroughSuspend, start_delay)
 
 
 def instant_timer_workflow(ctx: WorkflowContext, input: Any) -> WorkflowResult:
@@ -1023,20 +1047,20 @@ def timers_fire_early(start_delay: float) -> web.Application:
     return with_workflow(TIMER, early_timer_workflow, start_delay)
 
 
-class RestartingHeldTimerEngine(Engine):
+class RestartingHeldTimer(Transitions):
     """A timer that fell due while SUSPENDED is started again, for its whole length, on resume."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.timer_lengths: dict[str, int] = {}
 
-    def _wait(self, instance: Instance, task: Any) -> Any:
-        waiting = super()._wait(instance, task)
+    def wait(self, instance: Instance, task: Any) -> Any:
+        waiting = super().wait(instance, task)
         if waiting.kind == "timer" and waiting.due_us is not None:
             self.timer_lengths[instance.instance_id] = waiting.due_us - self.clock.now_us()
         return waiting
 
-    def _apply(
+    def apply(
         self, instance: Instance, op: Operation, event_name: str | None, payload: str | None
     ) -> None:
         waiting = instance.waiting
@@ -1046,17 +1070,17 @@ class RestartingHeldTimerEngine(Engine):
             length = self.timer_lengths.get(instance.instance_id, 0)
             waiting.result = None
             waiting.due_us = self.clock.now_us() + length
-            self._at(
+            self.scheduler.at(
                 waiting.due_us,
                 Due("timer", instance.instance_id, instance.execution, waiting.index),
             )
-        super()._apply(instance, op, event_name, payload)
+        super().apply(instance, op, event_name, payload)
 
 
 @variant("suspend.held-timer-fires-on-resume", says="it is not started again", quick=False)
 def held_timers_start_again_on_resume(start_delay: float) -> web.Application:
     """held timers restart on resume (suspend.held-timer-fires-on-resume)."""
-    return with_engine(RestartingHeldTimerEngine, start_delay)
+    return with_transitions(RestartingHeldTimer, start_delay)
 
 
 @variant("workflow.timer.completes", says="must stay PENDING or RUNNING")

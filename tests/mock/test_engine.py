@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from conformance.contract import lifecycle
 from conformance.lifecycle import Status
 from conformance.workflows import WORKFLOWS, WorkflowContext
 from daprhttp.errors import DaprError
@@ -14,6 +15,8 @@ from daprhttp.ids import instance_id_problem
 from mockserver.api_errors import ControlError
 from mockserver.clock import ManualClock, RealClock
 from mockserver.engine import Engine
+
+LIFECYCLE = lifecycle()
 
 
 @pytest.fixture
@@ -23,7 +26,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def engine(clock: ManualClock) -> Engine:
-    return Engine(clock=clock)
+    return Engine(lifecycle=LIFECYCLE, clock=clock)
 
 
 def status(engine: Engine, instance_id: str) -> Status:
@@ -110,7 +113,7 @@ def test_a_timer_fires_on_the_clock_not_before(engine: Engine, clock: ManualCloc
 
 def test_a_real_clock_cannot_be_advanced() -> None:
     with pytest.raises(ControlError, match="real time"):
-        Engine(clock=RealClock()).advance(1)
+        Engine(lifecycle=LIFECYCLE, clock=RealClock()).advance(1)
 
 
 def test_one_advance_fires_thousands_of_timers(engine: Engine) -> None:
@@ -147,7 +150,9 @@ def test_replay_feeds_a_multi_step_workflow_its_history_in_order(
         second = yield ctx.wait_for_external_event("b")
         return [first, second]
 
-    engine = Engine(clock=clock, workflows={**WORKFLOWS, "Collector": collector})
+    engine = Engine(
+        lifecycle=LIFECYCLE, clock=clock, workflows={**WORKFLOWS, "Collector": collector}
+    )
     engine.start("Collector", "c", "")
     engine.raise_event("c", "a", "1")
     engine.forget_live_state()
@@ -163,7 +168,7 @@ def test_a_workflow_that_yields_something_else_fails(clock: ManualClock) -> None
     def confused(ctx: WorkflowContext, input: Any) -> Generator[Any, Any, Any]:
         yield 42
 
-    engine = Engine(clock=clock, workflows={"Confused": confused})
+    engine = Engine(lifecycle=LIFECYCLE, clock=clock, workflows={"Confused": confused})
     engine.start("Confused", "c", "")
     assert engine.get("c").properties["dapr.workflow.failure.error_type"] == "TypeError"
 
@@ -186,11 +191,11 @@ def test_a_child_terminated_alone_fails_its_parent(engine: Engine) -> None:
 
 def test_negative_delays_are_refused(clock: ManualClock) -> None:
     with pytest.raises(ValueError, match="negative"):
-        Engine(clock=clock, start_delay=-1)
+        Engine(lifecycle=LIFECYCLE, clock=clock, start_delay=-1)
 
 
 def test_the_start_delay_and_transition_delay_use_the_engines_clock(clock: ManualClock) -> None:
-    engine = Engine(clock=clock, start_delay=1, transition_delay=2)
+    engine = Engine(lifecycle=LIFECYCLE, clock=clock, start_delay=1, transition_delay=2)
     engine.start("EventWorkflow", "d", "")
     assert status(engine, "d") is Status.PENDING
     engine.advance(1)

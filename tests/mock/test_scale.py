@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.contract import lifecycle
 from conformance.lifecycle import Status
 from daprhttp.bodies import encode, workflow_state
 from daprhttp.errors import DaprError
@@ -15,6 +16,8 @@ from daprhttp.kept_states import KeptStates
 from daprhttp.view import InstanceView
 from mockserver.clock import ManualClock, TimerHeap
 from mockserver.engine import Engine
+
+LIFECYCLE = lifecycle()
 
 START_US = 1_700_000_000_000_000
 
@@ -34,7 +37,7 @@ def kept_get(engine: Engine, kept: KeptStates, instance_id: str) -> bytes:
 
 @pytest.fixture
 def engine() -> Engine:
-    return Engine(clock=ManualClock(start_us=START_US))
+    return Engine(lifecycle=LIFECYCLE, clock=ManualClock(start_us=START_US))
 
 
 def test_ten_thousand_heap_entries_come_out_in_due_then_arrival_order() -> None:
@@ -140,7 +143,7 @@ _STEPS = st.lists(
 def test_a_kept_get_answer_is_always_what_a_fresh_one_would_be(
     steps: list[tuple[str, str, str]],
 ) -> None:
-    engine = Engine(clock=ManualClock(start_us=START_US))
+    engine = Engine(lifecycle=LIFECYCLE, clock=ManualClock(start_us=START_US))
     bodies = KeptStates()
     for action, instance_id, workflow in steps:
         try:

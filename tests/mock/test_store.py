@@ -12,13 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from conformance.contract import lifecycle
 from conformance.lifecycle import Operation, Status
 from daprhttp.view import InstanceView
 from mockserver import cli
 from mockserver.app import create_app
 from mockserver.clock import ManualClock
-from mockserver.engine import Due, Engine, Failure, Instance, Waiting
+from mockserver.engine import Engine
+from mockserver.instance import Failure, Instance, Waiting
 from mockserver.orchestrator import TaskResult
+from mockserver.scheduler import Due
 from mockserver.store import (
     SqliteStore,
     StoreError,
@@ -28,6 +31,8 @@ from mockserver.store import (
     encode_instance,
 )
 from tests.mock.support import MockFactory
+
+LIFECYCLE = lifecycle()
 
 START_US = 1_700_000_000_000_000
 
@@ -48,7 +53,12 @@ class Mock:
         snapshot = self.store.load()
         clock = ManualClock(START_US if snapshot.now_us is None else snapshot.now_us)
         clock.advance(clock_skip)
-        self.engine = Engine(clock=clock, transition_delay=self.transition_delay, store=self.store)
+        self.engine = Engine(
+            lifecycle=LIFECYCLE,
+            clock=clock,
+            transition_delay=self.transition_delay,
+            store=self.store,
+        )
         self.engine.restore(snapshot)
         return self.engine
 
