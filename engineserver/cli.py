@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from engineserver.engine import start_engine
+from engineserver.durabletask_engine import start_engine
 from engineserver.http import create_app
 
 TARGET_ENV = "DAPR_WORKFLOW_TARGET"

@@ -21,7 +21,7 @@ from daprhttp.limits import DEFAULT_MAX_BODY_BYTES
 from daprhttp.middlewares import error_middleware
 from daprhttp.validation import ResponseValidator, validation_middleware
 from engineserver import __version__
-from engineserver.instances import EngineInstances
+from engineserver.backend import EngineInstances
 
 INSTANCES = web.AppKey("instances", EngineInstances)
 VALIDATION_FAILURES = web.AppKey("validation_failures", list[str])

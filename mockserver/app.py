@@ -20,12 +20,12 @@ from daprhttp.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, h
 from daprhttp.middlewares import error_middleware, token_middleware
 from daprhttp.validation import ResponseValidator, validation_middleware
 from mockserver import __version__, control
-from mockserver.api_errors import ControlError
+from mockserver.admission import ADMISSION, Admission, admitting_dispatch
 from mockserver.backend import ENGINE, EngineBackend, serve_directly
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
+from mockserver.control_errors import ControlError
 from mockserver.engine import Engine
-from mockserver.guard import GUARD, Guard, guarded_dispatch
-from mockserver.heap import frozen_survivors
+from mockserver.gc_policy import frozen_survivors
 from mockserver.journal import Snapshot
 from mockserver.store import SqliteStore, Synchronous
 
@@ -123,7 +123,8 @@ def create_app(
         client_max_size=max_body_size,
         handler_args=header_limits(read_buffer_size),
     )
-    guard = app[GUARD] = Guard(max_body_bytes=max_body_size, max_instances=max_instances)
+    admission = Admission(max_body_bytes=max_body_size, max_instances=max_instances)
+    app[ADMISSION] = admission
     app[ENGINE] = engine
     app[DAPR_API] = DaprApi(
         EngineBackend(engine),
@@ -131,7 +132,7 @@ def create_app(
     )
     app[VALIDATION_FAILURES] = failures
     control.add_routes(app)
-    app.router.add_route("*", r"/{tail:[\s\S]*}", guarded_dispatch(guard))
+    app.router.add_route("*", r"/{tail:[\s\S]*}", admitting_dispatch(admission))
     serve_directly(app)
     app.cleanup_ctx.append(_run_scheduler)
     app.cleanup_ctx.append(frozen_survivors)

@@ -28,11 +28,11 @@ from daprhttp.bodies import workflow_state
 from daprhttp.responses import result_response
 from daprhttp.timestamps import format_rfc3339
 from daprhttp.view import InstanceView
-from mockserver.api_errors import ControlError
+from mockserver.admission import ADMISSION
 from mockserver.backend import ENGINE
+from mockserver.control_errors import ControlError
 from mockserver.engine import FORCED_FAILURE_TYPE, Engine
 from mockserver.faults import InvalidRule
-from mockserver.guard import GUARD
 from mockserver.orchestrator import to_json_text
 
 PREFIX = "/_mock"
@@ -54,32 +54,34 @@ def add_routes(app: web.Application) -> None:
 
 async def _reset(request: web.Request) -> web.Response:
     request.app[ENGINE].reset()
-    request.app[GUARD].faults.clear()
+    request.app[ADMISSION].faults.clear()
     return result_response(200, {})
 
 
 async def _add_fault(request: web.Request) -> web.Response:
     payload = await _payload(request)
     try:
-        rule = request.app[GUARD].faults.add(payload)
+        rule = request.app[ADMISSION].faults.add(payload)
     except InvalidRule as error:
         raise ControlError("MOCK_BAD_REQUEST", 400, str(error)) from None
     return result_response(201, rule.describe())
 
 
 async def _list_faults(request: web.Request) -> web.Response:
-    rules = request.app[GUARD].faults.rules()
+    rules = request.app[ADMISSION].faults.rules()
     return result_response(200, {"faults": [rule.describe() for rule in rules]})
 
 
 async def _clear_faults(request: web.Request) -> web.Response:
-    request.app[GUARD].faults.clear()
+    request.app[ADMISSION].faults.clear()
     return result_response(200, {})
 
 
 async def _remove_fault(request: web.Request) -> web.Response:
     text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit()) or not request.app[GUARD].faults.remove(int(text)):
+    if not (text.isascii() and text.isdigit()) or not request.app[ADMISSION].faults.remove(
+        int(text)
+    ):
         raise ControlError("MOCK_FAULT_NOT_FOUND", 404, f"no fault rule with id {text!r}")
     return result_response(200, {})
 

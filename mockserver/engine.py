@@ -25,13 +25,14 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable, Mapping
+from functools import partial
 
 from conformance.lifecycle import Lifecycle, Operation, Status
 from conformance.workflows import WORKFLOWS, Workflow
 from daprhttp.ids import instance_id_problem
 from daprhttp.view import InstanceView
-from mockserver.api_errors import ControlError
 from mockserver.clock import Clock, ManualClock, seconds_to_us
+from mockserver.control_errors import ControlError
 from mockserver.instance import Failure, Instance, view
 from mockserver.journal import Journal, Snapshot, Store
 from mockserver.runtime import WorkflowRuntime
@@ -85,6 +86,8 @@ class Engine:
             start_delay_us=self._start_delay_us,
         )
         """How instances move; the seam a test replaces to change one rule."""
+        self._run_scheduler = partial(self._scheduler.run, progress=self._progress, fire=self._fire)
+        """:meth:`Scheduler.run` with this engine's callbacks, bound once (settle is hot)."""
 
     @property
     def on_schedule(self) -> Callable[[], None] | None:
@@ -280,7 +283,7 @@ class Engine:
     def settle(self, budget: int = SETTLE_BUDGET) -> int:
         """Progress woken instances and fire due work until nothing is left, or until ``budget``
         entries fired (the scheduler loop fires the rest); returns the number fired."""
-        fired = self._scheduler.run(budget, self._progress, self._fire)
+        fired = self._run_scheduler(budget)
         if self._journal:
             self._commit()
         return fired

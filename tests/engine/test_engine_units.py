@@ -15,7 +15,7 @@ from durabletask.task import FailureDetails
 
 from conformance.launcher import launch
 from conformance.lifecycle import Status
-from engineserver.instances import (
+from engineserver.backend import (
     EngineInstances,
     epoch_us,
     error_type_as_dapr_sdk,
@@ -119,7 +119,7 @@ def test_the_engine_watches_a_child_workflow_for_longer_than_30_seconds(
 ) -> None:
     from durabletask.testing import InMemoryOrchestrationBackend
 
-    from engineserver.engine import LoopbackBackend
+    from engineserver.durabletask_engine import LoopbackBackend
 
     asked: list[float | None] = []
     monkeypatch.setattr(

@@ -12,8 +12,8 @@ from conformance.lifecycle import Status
 from conformance.workflows import WORKFLOWS, WorkflowContext
 from daprhttp.errors import DaprError
 from daprhttp.ids import instance_id_problem
-from mockserver.api_errors import ControlError
 from mockserver.clock import ManualClock, RealClock
+from mockserver.control_errors import ControlError
 from mockserver.engine import Engine
 
 LIFECYCLE = lifecycle()

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from conformance.lifecycle import Operation
-from mockserver import guard
+from mockserver import admission
 from mockserver.faults import FAULT_CAUSE, Faults, InvalidRule, parse_rule
 from tests.mock.raw_http import request_bytes, send_raw
 from tests.mock.support import Dapr, Reply
@@ -193,7 +193,7 @@ def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(guard, "asyncio", SimpleNamespace(sleep=fake_sleep))
+    monkeypatch.setattr(admission, "asyncio", SimpleNamespace(sleep=fake_sleep))
     return slept
 
 

@@ -1,4 +1,4 @@
-"""The one check in front of daprd's routes: injected faults, the body limit and the instance cap.
+"""Admission to daprd's routes: the one check in front (injected faults, body limit, instance cap).
 
 While no fault rule exists, no instance cap is set and no body is declared oversize, a request
 costs this module a list check and one header lookup (well under a microsecond); only otherwise
@@ -30,7 +30,7 @@ log = logging.getLogger("mockserver.faults")
 
 
 @dataclass(slots=True)
-class Guard:
+class Admission:
     """One mock's limits and fault rules."""
 
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
@@ -43,17 +43,17 @@ class Guard:
         self.limit_digits = len(str(self.max_body_bytes))
 
 
-GUARD = web.AppKey("guard", Guard)
+ADMISSION = web.AppKey("admission", Admission)
 
 
-def guarded_dispatch(guard: Guard) -> Handler:
-    """daprd's routes behind ``guard``: the app's catch-all handler."""
-    rules = guard.faults.entries
-    watch_starts = guard.max_instances is not None
+def admitting_dispatch(admission: Admission) -> Handler:
+    """daprd's routes behind ``admission``: the app's catch-all handler."""
+    rules = admission.faults.entries
+    watch_starts = admission.max_instances is not None
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
-        if rules or watch_starts or _oversize(request, guard):
-            refusal = await _check(request, guard)
+        if rules or watch_starts or _oversize(request, admission):
+            refusal = await _check(request, admission)
             if refusal is not None:
                 return refusal
         return await dapr(request)
@@ -61,18 +61,18 @@ def guarded_dispatch(guard: Guard) -> Handler:
     return dispatch
 
 
-def _oversize(request: web.Request, guard: Guard) -> bool:
+def _oversize(request: web.Request, admission: Admission) -> bool:
     length = request.headers.get(hdrs.CONTENT_LENGTH)
     # Fewer digits than the limit cannot be more than it: most requests stop at len().
     return (
         length is not None
-        and guard.max_body_bytes > 0
-        and len(length) >= guard.limit_digits
-        and int(length) > guard.max_body_bytes
+        and admission.max_body_bytes > 0
+        and len(length) >= admission.limit_digits
+        and int(length) > admission.max_body_bytes
     )
 
 
-async def _check(request: web.Request, guard: Guard) -> web.StreamResponse | None:
+async def _check(request: web.Request, admission: Admission) -> web.StreamResponse | None:
     """A fault's answer, or None to let the operation run; raises daprd's limit errors."""
     path, _, query = request.raw_path.partition("?")
     try:
@@ -82,26 +82,26 @@ async def _check(request: web.Request, guard: Guard) -> web.StreamResponse | Non
     if found is None or not isinstance(found.target, Operation):
         return None
     operation = found.target
-    if guard.faults:
+    if admission.faults:
         instance_id = (
             parse_query(query).get("instanceID") or None
             if operation is Operation.START
             else found.params["instanceID"]
         )
-        rule = guard.faults.pick(operation, instance_id)
+        rule = admission.faults.pick(operation, instance_id)
         if rule is not None:
             answer = await _apply(request, rule, operation, found)
             if answer is not None:
                 return answer
-    if _oversize(request, guard):
+    if _oversize(request, admission):
         # daprd reads the body before it looks at anything else; the mock need not read it.
         raise body_too_large()
-    if operation is Operation.START and guard.max_instances is not None:
+    if operation is Operation.START and admission.max_instances is not None:
         # Read the body first (daprd's order), so nothing awaits between this check and the
         # start: concurrent starts cannot all pass it. One that grows past the limit is the
         # error middleware's to answer.
         await request.read()
-        _check_capacity(request.app[ENGINE], guard.max_instances, found, query)
+        _check_capacity(request.app[ENGINE], admission.max_instances, found, query)
     return None
 
 
