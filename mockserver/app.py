@@ -21,9 +21,10 @@ from daprhttp.middlewares import error_middleware, token_middleware
 from daprhttp.validation import ResponseValidator, validation_middleware
 from mockserver import __version__, control
 from mockserver.admission import ADMISSION, Admission, admitting_dispatch
-from mockserver.backend import ENGINE, EngineBackend, serve_directly
+from mockserver.backend import ENGINE, EngineBackend
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
 from mockserver.control_errors import ControlError
+from mockserver.direct_serving import serve_directly
 from mockserver.engine import Engine
 from mockserver.gc_policy import frozen_survivors
 from mockserver.journal import Snapshot
