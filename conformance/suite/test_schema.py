@@ -50,7 +50,7 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
-from schemathesis import APIOperation, BaseSchema, Case, CheckContext, Response
+from schemathesis import BaseSchema, CheckContext, Response
 from schemathesis.checks import CheckFunction
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -62,6 +62,7 @@ from schemathesis.specs.openapi.checks import (
 
 from conformance import instance_ids, transport
 from conformance.contract import SPEC_PATH, error_codes, spec
+from conformance.operation_tests import OPERATION_LABELS, ApiCase, run_operation
 from conformance.plugin import SuiteConfig
 from conformance.profiles import Profile
 
@@ -73,8 +74,6 @@ STATEFUL_STEPS = 6
 QUICK_STEPS = 3
 API_PREFIX = "/v1.0"
 START_PATH = "/workflows/{workflowComponentName}/{workflowName}/start"
-
-ApiCase = Case[APIOperation[Any, Any, Any, Any]]
 
 
 # --- which error codes each answer may carry --------------------------------------------------
@@ -262,19 +261,22 @@ def schema_session(conformance_config: SuiteConfig) -> Iterator[requests.Session
     session.close()
 
 
-schema = schemathesis.pytest.from_fixture("workflow_schema")
-
-
-@schema.parametrize()
+@pytest.mark.parametrize("operation", OPERATION_LABELS)
 @pytest.mark.behaviour("error.body.shape", "command.accepted.empty-object")
 def test_every_operation_answers_as_the_spec_documents(
-    case: ApiCase,
+    operation: str,
+    workflow_schema: BaseSchema,
     conformance_config: SuiteConfig,
     start_ids: Iterator[str],
     schema_session: requests.Session,
 ) -> None:
-    make_start_unique(case, start_ids)
-    case.call_and_validate(session=schema_session, checks=checks_for(conformance_config.rules))
+    checks = checks_for(conformance_config.rules)
+
+    def check(case: ApiCase) -> None:
+        make_start_unique(case, start_ids)
+        case.call_and_validate(session=schema_session, checks=checks)
+
+    run_operation(workflow_schema, operation, check)
 
 
 @pytest.mark.behaviour("error.body.shape", "command.accepted.empty-object")

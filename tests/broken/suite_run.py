@@ -9,6 +9,7 @@ second instead of four, and the control runs use the very same command line.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -103,6 +104,29 @@ def run_suite(
     return SuiteRun(done.returncode, cases, done.stdout + done.stderr)
 
 
+SHORTENED = re.compile(r"\n\[\+\d+ more lines?; full report in element text\]$")
+"""The note pytest (9.2 and later) ends a ``message`` attribute with when it had to shorten it."""
+
+
+def full_message(element: ElementTree.Element) -> str:
+    """A failure's whole exception text: its ``message`` attribute, or where pytest shortened
+    that, the exception's lines (``E   ...``) at the end of the report in the element text."""
+    message = element.get("message", "")
+    if not SHORTENED.search(message):
+        return message
+    lines = (element.text or "").splitlines()
+    marked = [i for i, line in enumerate(lines) if line.startswith("E ")]
+    if not marked:
+        return element.text or message
+    end = marked[-1]
+    start = end
+    while start > 0 and lines[start - 1].startswith("E "):
+        start -= 1
+    first = lines[start]
+    indent = len(first) - len(first[1:].lstrip()) if first[1:].strip() else 1
+    return "\n".join(line[indent:] for line in lines[start : end + 1])
+
+
 def read_junit(path: Path) -> tuple[Case, ...]:
     """Every test case of a pytest JUnit XML file."""
     cases = []
@@ -115,6 +139,6 @@ def read_junit(path: Path) -> tuple[Case, ...]:
             found = element.find(kind)
             if found is not None:
                 outcome = "failed" if kind == "failure" else kind
-                message = found.get("message", "")
+                message = full_message(found)
         cases.append(Case(str(element.get("name")), behaviours, outcome, message))
     return tuple(cases)

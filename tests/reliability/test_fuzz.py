@@ -20,16 +20,16 @@ import json
 import os
 import socket
 from collections.abc import Iterator
-from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
 from hypothesis import strategies as st
-from schemathesis import APIOperation, BaseSchema, Case, CheckContext, Response
+from schemathesis import BaseSchema, CheckContext, Response
 from schemathesis.checks import CheckFunction
 
 from conformance.contract import API_VERSIONS, SPEC_PATH
+from conformance.operation_tests import OPERATION_LABELS, ApiCase, run_operation
 from conformance.suite.test_schema import error_body_check, id_tokens, make_start_unique
 from mockserver.testing import running_mock
 from tests.reliability.server_log import ServerErrors, capturing_server_errors
@@ -38,8 +38,6 @@ FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20261127"))
 STATEFUL_EXAMPLES = max(3, FUZZ_EXAMPLES // 5)
 STATEFUL_STEPS = 8
-
-ApiCase = Case[APIOperation[Any, Any, Any, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -101,15 +99,17 @@ def our_checks(errors: ServerErrors) -> list[CheckFunction]:
     return [error_body_check(exact=True), no_server_error(errors)]
 
 
-schema = schemathesis.pytest.from_fixture("fuzzed_schema")
-
-
-@schema.parametrize()
+@pytest.mark.parametrize("operation", OPERATION_LABELS)
 def test_fuzzed_requests_get_only_answers_the_spec_documents(
-    case: ApiCase, server_errors: ServerErrors, start_ids: Iterator[str]
+    operation: str, fuzzed_schema: BaseSchema, server_errors: ServerErrors, start_ids: Iterator[str]
 ) -> None:
-    make_start_unique(case, start_ids)
-    case.call_and_validate(additional_checks=our_checks(server_errors))
+    checks = our_checks(server_errors)
+
+    def check(case: ApiCase) -> None:
+        make_start_unique(case, start_ids)
+        case.call_and_validate(additional_checks=checks)
+
+    run_operation(fuzzed_schema, operation, check)
 
 
 def test_fuzzed_linked_sequences_get_only_answers_the_spec_documents(
