@@ -70,8 +70,9 @@ def dapr_tests() -> set[str]:
 def citations(text: str) -> list[tuple[str, list[str], list[str]]]:
     """Each citation: the text cited, its sections, its Dapr tests.
 
-    A citation runs from ``docs/daprd-http.md §`` to the next closing bracket, quote, line end
-    "observed" (the recorded vectors a source goes on to name) or the next citation, so ``§8, §5.3; T18`` is one.
+    A citation runs from ``docs/daprd-http.md §`` to the next closing bracket, quote, line end,
+    "observed" (the recorded vectors a source goes on to name) or next citation, so
+    ``§8, §5.3; T18`` is one.
     """
     found = []
     for m in re.finditer(re.escape(CITATION), text):
