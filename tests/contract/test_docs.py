@@ -31,7 +31,7 @@ SEPARATORS = {"&&", "||", ";", "|"}
 NOT_CHECKED = {
     "pip": "pip's own options",
     "curl": "curl's own options",
-    "st": "Schemathesis's CLI: tests/contract/test_schemathesis_cli.py runs these commands",
+    "st": "Schemathesis: tests/contract/test_schemathesis_cli.py runs st run and st --config-file",
     "dapr": "the Dapr CLI, which this project neither installs nor needs",
     "my-client-tests": "a placeholder for the reader's own command",
     "python -m conformance.app": "the Dapr SDK app (imports the Dapr SDK)",
