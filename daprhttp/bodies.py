@@ -85,7 +85,7 @@ def metadata_body(app_id: str, runtime_version: str, extended: dict[str, str]) -
 
 
 def workflow_state(view: InstanceView) -> dict[str, Any]:
-    """The GET body (facts §4): empty ``workflowName`` and empty ``properties`` are omitted."""
+    """The GET body (docs/daprd-http.md §4), without an empty ``workflowName`` or ``properties``."""
     body: dict[str, Any] = {"instanceID": view.instance_id}
     if view.workflow_name:
         body["workflowName"] = view.workflow_name

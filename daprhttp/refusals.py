@@ -27,7 +27,7 @@ answered, tests/vectors/daprd-1.18.2; daprd master drops the artefact)."""
 
 
 def _not_found_causes(op: Operation, instance_id: str, event_name: str | None) -> str:
-    """The engine's words when it has no such instance (daprd 1.18.2 and master, facts §5.3)."""
+    """The engine's words for no such instance (daprd 1.18.2, master; docs/daprd-http.md §5.3)."""
     if op is Operation.RAISE_EVENT:
         return (
             f"failed to raise event {event_name} on workflow {instance_id}: "

@@ -1,4 +1,6 @@
-"""daprd's routing of a raw request target, byte for byte as Go, chi and daprd do it (facts §2.4).
+"""daprd's routing of a raw request target, byte for byte as Go, chi and daprd do it.
+
+docs/daprd-http.md §2.4 describes it.
 
 Rules:
 - Go parses the path (``%XX`` decoded; ``+`` kept). chi routes on the raw path when its escaping

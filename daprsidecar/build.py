@@ -1,6 +1,6 @@
 """Build daprd, placement and scheduler for one release from Dapr's Go module, and cache them.
 
-The route (README, "Real daprd"): ``go mod download`` fetches ``github.com/dapr/dapr@vX`` from
+The route (docs/daprd.md, "Building"): ``go mod download`` fetches ``github.com/dapr/dapr@vX`` from
 the Go module proxy, and ``go build`` runs inside that module with Dapr's own release settings:
 ``-tags stablecomponents``, ``CGO_ENABLED=0``, ``-trimpath`` and the version stamped into
 ``pkg/buildinfo`` (so ``/v1.0/metadata`` reports it). ``go install pkg@version`` cannot be

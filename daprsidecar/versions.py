@@ -18,7 +18,7 @@ graph the Go module proxy serves to this project's CI. 1.18.3 needs
 
 MATRIX = ("1.16.0", "1.18.2")
 """The versions ``make conformance-daprd-matrix`` checks: per minor line the newest release
-buildable through the proxy (no 1.17 release is: see the README, "Real daprd")."""
+buildable through the proxy (no 1.17 release is: see docs/daprd.md, "Which releases")."""
 
 VERSION_ENV = "DAPRD_VERSION"
 

@@ -1,4 +1,4 @@
-"""Every cell of the lifecycle table, pinned by hand from dapr-http-facts.md §7-§9
+"""Every cell of the lifecycle table, pinned by hand from docs/daprd-http.md §7-§9
 and from what daprd 1.18.2 answered (tests/vectors/daprd-1.18.2).
 
 The mock, the suite's model and the report all read the table in openapi.yaml, so "mock and
@@ -21,7 +21,7 @@ TERMINAL = (S.COMPLETED, S.FAILED, S.TERMINATED, S.CANCELED)
 
 # (operation, status): (http, errorCode, next status or None for "unchanged", uncertain?)
 EXPECTED: dict[tuple[Operation, Status], tuple[int, str | None, Status | None, bool]] = {
-    # start: a new or finished ID starts a fresh run; an active ID is refused (facts §7)
+    # start: a new or finished ID starts a fresh run, an active ID: refused (docs/daprd-http.md §7)
     (O.START, S.ABSENT): (202, None, S.PENDING, False),
     (O.START, S.PENDING): (500, "ERR_START_WORKFLOW", None, False),
     (O.START, S.RUNNING): (500, "ERR_START_WORKFLOW", None, False),
@@ -32,7 +32,7 @@ EXPECTED: dict[tuple[Operation, Status], tuple[int, str | None, Status | None, b
     (O.START, S.FAILED): (202, None, S.PENDING, False),
     (O.START, S.TERMINATED): (202, None, S.PENDING, False),
     (O.START, S.CANCELED): (202, None, S.PENDING, False),
-    # get: 200 for any instance, 404 for none (facts §8, T8)
+    # get: 200 for any instance, 404 for none (docs/daprd-http.md §8, T8)
     (O.GET, S.ABSENT): (404, "ERR_INSTANCE_ID_NOT_FOUND", None, False),
     (O.GET, S.PENDING): (200, None, None, False),
     (O.GET, S.RUNNING): (200, None, None, False),
@@ -43,7 +43,7 @@ EXPECTED: dict[tuple[Operation, Status], tuple[int, str | None, Status | None, b
     (O.GET, S.FAILED): (200, None, None, False),
     (O.GET, S.TERMINATED): (200, None, None, False),
     (O.GET, S.CANCELED): (200, None, None, False),
-    # terminate: active -> TERMINATED, terminal -> 202 no-op, unknown -> 404 (facts §8)
+    # terminate: active -> TERMINATED, terminal -> 202 no-op, unknown -> 404 (docs/daprd-http.md §8)
     (O.TERMINATE, S.ABSENT): (404, "ERR_INSTANCE_ID_NOT_FOUND", None, True),
     (O.TERMINATE, S.PENDING): (202, None, S.TERMINATED, False),
     (O.TERMINATE, S.RUNNING): (202, None, S.TERMINATED, False),
@@ -54,7 +54,7 @@ EXPECTED: dict[tuple[Operation, Status], tuple[int, str | None, Status | None, b
     (O.TERMINATE, S.FAILED): (202, None, None, False),
     (O.TERMINATE, S.TERMINATED): (202, None, None, False),
     (O.TERMINATE, S.CANCELED): (202, None, None, False),
-    # raiseEvent: accepted for any instance (buffered or dropped), 500 for none (facts §8)
+    # raiseEvent: accepted for any instance (buffered or dropped), none: 500 (docs/daprd-http.md §8)
     (O.RAISE_EVENT, S.ABSENT): (500, "ERR_RAISE_EVENT_WORKFLOW", None, False),
     (O.RAISE_EVENT, S.PENDING): (202, None, None, False),
     (O.RAISE_EVENT, S.RUNNING): (202, None, None, False),
@@ -65,7 +65,7 @@ EXPECTED: dict[tuple[Operation, Status], tuple[int, str | None, Status | None, b
     (O.RAISE_EVENT, S.FAILED): (202, None, None, False),
     (O.RAISE_EVENT, S.TERMINATED): (202, None, None, False),
     (O.RAISE_EVENT, S.CANCELED): (202, None, None, False),
-    # pause: running -> SUSPENDED, everything else a 202 no-op, none -> 500 (facts §8)
+    # pause: running -> SUSPENDED, everything else a 202 no-op, none -> 500 (docs/daprd-http.md §8)
     (O.PAUSE, S.ABSENT): (500, "ERR_PAUSE_WORKFLOW", None, False),
     (O.PAUSE, S.PENDING): (202, None, S.SUSPENDED, False),
     (O.PAUSE, S.RUNNING): (202, None, S.SUSPENDED, False),
@@ -116,7 +116,7 @@ def test_the_spec_cell_matches_daprd(operation: Operation, status: Status) -> No
     cell = lifecycle().cell(status, operation)
     assert cell.expected == Outcome(http=http, error=error, next=following)
     assert (cell.uncertain is not None) is uncertain, "the cell's uncertainty flag is wrong"
-    assert cell.source.startswith(("facts", "observed")), "every cell names its source"
+    assert cell.source.startswith(("docs/daprd-http.md", "observed")), "every cell names its source"
 
 
 def test_terminate_of_an_unknown_instance_also_accepts_the_remote_actor_500() -> None:

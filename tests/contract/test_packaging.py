@@ -43,6 +43,21 @@ def test_the_wheel_ships_the_behaviour_catalogue(wheel: zipfile.ZipFile) -> None
     assert wheel.read("conformance/behaviours.yaml")
 
 
+def test_the_wheel_ships_the_docs_beside_the_spec_that_cites_them(wheel: zipfile.ZipFile) -> None:
+    """The spec and the catalogue cite "docs/daprd-http.md §N": in the installed package that
+    path resolves beside them (``conformance/docs/``), with every page of docs/ as it is."""
+    pages = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    shipped = sorted(
+        n.removeprefix("conformance/docs/")
+        for n in wheel.namelist()
+        if n.startswith("conformance/docs/")
+    )
+    assert shipped == pages
+    assert "daprd-http.md" in pages
+    for page in pages:
+        assert wheel.read(f"conformance/docs/{page}") == (ROOT / "docs" / page).read_bytes()
+
+
 def test_the_wheel_registers_the_console_scripts_and_the_pytest_plugin(
     wheel: zipfile.ZipFile,
 ) -> None:

@@ -19,7 +19,7 @@ RUN_TIMEOUT = 300
 
 
 def st_run(base_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """``st run openapi.yaml --url BASE/v1.0 ARGS`` from the repository root, as the README says."""
+    """``st run openapi.yaml --url BASE/v1.0 ARGS`` from the repository root (docs/spec.md)."""
     return subprocess.run(
         [str(ST), "run", "openapi.yaml", "--url", f"{base_url}/v1.0", "--no-color", *args],
         cwd=REPO,

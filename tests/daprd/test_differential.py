@@ -3,7 +3,7 @@
 The sequences and the comparison are those of the mock-vs-engine test (:mod:`tests.differential`);
 here messages must match exactly too, as the ``dapr`` profile holds them. A fixed,
 derandomized set of 100 sequences, so the CI gate runs the same ones every time; every
-difference found is fixed in the mock or explained in the spec and the README, with a
+difference found is fixed in the mock or explained in the spec and docs/differences.md, with a
 regression vector in tests/vectors.
 """
 

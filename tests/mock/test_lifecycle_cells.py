@@ -1,6 +1,6 @@
 """Every operation in every reachable status, over HTTP, against a hand-written table.
 
-The table below is written from dapr-http-facts.md §7-§8 and from what daprd 1.18.2 answered
+The table below is written from docs/daprd-http.md §7-§8 and from what daprd 1.18.2 answered
 with the conformance app (tests/vectors/daprd-1.18.2), not read from the spec: the first test
 pins ``openapi.yaml``'s lifecycle to it, the others pin the mock to it.
 """

@@ -1,4 +1,4 @@
-"""daprd's routing, request bodies and error bodies, over HTTP (facts §2-§5)."""
+"""daprd's routing, request bodies and error bodies, over HTTP (docs/daprd-http.md §2-§5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""daprd's path and query handling, as pure functions (facts §2.4)."""
+"""daprd's path and query handling, as pure functions (docs/daprd-http.md §2.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The start-time instance ID rules, exactly as daprd applies them (facts §7)."""
+"""The start-time instance ID rules, exactly as daprd applies them (docs/daprd-http.md §7)."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def fuzzed_schema(mock_url: str) -> BaseSchema:
                 "use_after_free": {"enabled": False},
                 "ensure_resource_availability": {"enabled": False},
             },
-            # daprd has no 405: a wrong method reaches its 404 fallback (facts §2.4).
+            # daprd has no 405: a wrong method reaches its 404 fallback (docs/daprd-http.md §2.4).
             "phases": {"coverage": {"unexpected-methods": []}},
         }
     )

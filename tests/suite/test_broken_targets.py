@@ -86,7 +86,7 @@ def test_a_404_for_pause_of_an_unknown_instance_fails_with_daprd_answer(run: Sui
     )
     assert "must answer 500 ERR_PAUSE_WORKFLOW with a message starting 'error pausing" in text
     assert "behaviour: [lifecycle.pause.ABSENT] pause of an ABSENT instance answers 500" in text
-    assert "(facts §8, §5.3)" in text
+    assert "(docs/daprd-http.md §8, §5.3)" in text
     assert "got:       404 (application/json)" in text
     assert 'daprd:     500 {"errorCode": "ERR_PAUSE_WORKFLOW", "message": "error pausing' in text
     assert "/pause" in text and "replay:    curl -si -X POST" in text

@@ -107,7 +107,7 @@ def test_a_failure_message_says_what_was_sent_what_came_back_and_what_daprd_answ
     assert text.splitlines() == [
         "pause of an unknown instance must answer 500 ERR_PAUSE_WORKFLOW",
         "  behaviour: [lifecycle.pause.ABSENT] pause of an ABSENT instance answers"
-        " 500 ERR_PAUSE_WORKFLOW (no change) (facts §8, §5.3)",
+        " 500 ERR_PAUSE_WORKFLOW (no change) (docs/daprd-http.md §8, §5.3)",
         "  sent:      POST http://t/v1.0/workflows/dapr/i/pause",
         """  got:       404 (application/json) '{"errorCode":"E","message":"m"}'""",
         """  daprd:     500 {"errorCode":"ERR_PAUSE_WORKFLOW"}""",

@@ -313,7 +313,7 @@ def _scenarios() -> list[Scenario]:
         ),
         Scenario(
             "event.name-case",
-            "an event called GO does not complete EventWorkflow (then go does)",
+            "an event called GO completes EventWorkflow (a later go changes nothing)",
             (
                 start("EventWorkflow"),
                 until("RUNNING"),
