@@ -35,11 +35,11 @@ PROP_ERROR_MESSAGE = "dapr.workflow.failure.error_message"
 GET_KEYS = frozenset(
     {"instanceID", "workflowName", "createdAt", "lastUpdatedAt", "runtimeStatus", "properties"}
 )
-"""Every key daprd's GET body may carry (facts §4)."""
+"""Every key daprd's GET body may carry (docs/daprd-http.md §4)."""
 DOC_GET_KEYS = frozenset({"instanceID", "createdAt", "lastUpdatedAt", "runtimeStatus"})
 """The keys the reference document's GET example shows besides ``properties``."""
 ZERO_TIME = "0001-01-01T00:00:00Z"
-"""createdAt before daprd has processed the start (the PENDING moment, facts §4)."""
+"""createdAt before daprd has processed the start (the PENDING moment, docs/daprd-http.md §4)."""
 EXTRA_SUFFIX = "%!(EXTRA "
 """The Go formatting artefact daprd 1.12-1.18 append to terminate and purge not-found messages."""
 

@@ -1,6 +1,6 @@
 """The six conformance workflows, written once as ordinary workflow code.
 
-Every target the suite checks hosts these names (see the README, "The conformance workflows").
+Every target the suite checks hosts these names (docs/conformance.md, "The conformance workflows").
 They are generator functions in the durable-task style: ``yield`` a task to wait for it, and
 ``return`` the output. They speak only to :class:`WorkflowContext`, a small protocol that the
 mock's own orchestrator implements directly and that thin adapters map onto the Dapr Python SDK

@@ -4,7 +4,7 @@ The engine is reached only through its gRPC client, as daprd reaches its own. Ea
 reads the instance's status from the engine, asks the lifecycle table (``openapi.yaml``
 ``x-dapr-lifecycle``) for daprd's answer in that status, and leaves the work itself to the
 engine. Where the engine's own semantics differ from daprd's, this adapter gives daprd's
-answer (the README lists each place):
+answer (docs/engine.md, "Where the engine differs from daprd", lists each place):
 
 - start of an ID whose instance has finished reuses the ID (the engine refuses any existing ID
   unless told which statuses are replaceable); an active ID is daprd's 500.

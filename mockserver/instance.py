@@ -120,7 +120,7 @@ def view(instance: Instance) -> InstanceView:
 
 
 def _properties(instance: Instance) -> dict[str, str]:
-    """The ``properties`` daprd shows (facts §4): only the keys that are set."""
+    """The ``properties`` daprd shows (docs/daprd-http.md §4): only the keys that are set."""
     properties: dict[str, str] = {}
     if instance.input is not None:
         properties["dapr.workflow.input"] = instance.input

@@ -63,7 +63,8 @@ def _not_found_answers(operation: Operation, instance_id: str) -> list[ErrorExpe
 
 
 UNKNOWN_KINDS = ["never-started", "invalid-chars"]
-"""Unknown IDs: a plain one, and one start would refuse (only start validates IDs, facts §7)."""
+"""Unknown IDs: a plain one, and one start would refuse (only start validates IDs,
+docs/daprd-http.md §7)."""
 
 
 def unknown_id(instances: Instances, kind: str) -> str:

@@ -28,7 +28,7 @@ Left out on purpose:
   letters and digits, ``_``, ``-``, at most 64 *bytes*), so schema-valid IDs such as ``a$b`` or
   thirty CJK characters are rightly refused; and a valid command on an unknown ID is 404/500.
 - ``unsupported_method`` (and the coverage phase's unexpected methods): daprd has no 405; a
-  wrong method falls through to its 404 ``ERR_DIRECT_INVOKE`` handler (facts §2.4).
+  wrong method falls through to its 404 ``ERR_DIRECT_INVOKE`` handler (docs/daprd-http.md §2.4).
 - ``use_after_free`` and ``ensure_resource_availability``: they model REST resources
   (DELETE, sub-paths) that this API does not have; the model-based test checks the lifecycle.
 

@@ -303,7 +303,8 @@ def test_a_start_body_that_is_not_utf8_is_refused(
 
 @pytest.mark.behaviour("start.input-empty")
 def test_an_empty_start_body_gives_the_empty_input(instances: Instances) -> None:
-    """An empty body gives the input "", or no input key (facts §2.3: uncertain end to end)."""
+    """An empty body gives the input "", or no input key (docs/daprd-http.md §2.3: uncertain end
+    to end)."""
     behaviour = "start.input-empty"
     instance_id = instances.start(EVENT)
     state = instances.wait(

@@ -9,7 +9,7 @@ take effect after their answer, as on daprd).
 
 A batch never holds a pause for an instance that may already be SUSPENDED (at most one pause, and
 none for a SUSPENDED start): daprd 1.18.2 with the Python SDK holds a second suspend and then
-hangs every request to the instance (see the README), which would stop the run, not fail it.
+hangs every request to the instance (docs/differences.md), which would stop the run, not fail it.
 """
 
 from __future__ import annotations

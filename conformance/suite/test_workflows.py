@@ -76,8 +76,8 @@ def output_is(profile: Profile, expected: Any) -> Any:
 def custom_status_is(state: State, expected: str) -> bool:
     """The custom status property is ``expected``, as JSON text or raw.
 
-    SDKs differ (facts §4, T9): the Go SDK stores the string it is given, raw; the Python SDK
-    stores its JSON text. A right daprd shows either.
+    SDKs differ (docs/daprd-http.md §4, T9): the Go SDK stores the string it is given, raw; the
+    Python SDK stores its JSON text. A right daprd shows either.
     """
     shown = state.properties.get(PROP_CUSTOM_STATUS)
     return shown in (expected, json.dumps(expected))
