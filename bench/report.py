@@ -38,7 +38,7 @@ def update_readme(readme: Path, section: str) -> None:
     readme.write_text(text)
 
 
-def markdown(results: dict[str, Any], plot: str | None) -> str:
+def markdown(results: dict[str, Any], plot: str | None, plot_versus: str | None = None) -> str:
     machine = results["machine"]
     parts = [
         f"Measured {machine['date']} on {machine['cpu']} ({machine['cores']} cores), "
@@ -59,6 +59,8 @@ def markdown(results: dict[str, Any], plot: str | None) -> str:
         *_timers(results.get("timers")),
         "",
         *_suite(results.get("suite")),
+        "",
+        *_versus_daprd(results.get("versus_daprd"), plot_versus),
     ]
     return "\n".join(parts).rstrip("\n")
 
@@ -146,4 +148,53 @@ def _suite(suite: dict[str, Any] | None) -> list[str]:
         rows.append(f"| `{name}` | {run['seconds']:.1f} | {run['exit_code']} | {run['summary']} |")
     if "xdist_speedup" in suite:
         rows += ["", f"pytest-xdist speed-up of the full suite: x{suite['xdist_speedup']:.2f}."]
+    return rows
+
+
+_VERSUS_NAMES = {
+    "get": "GET an existing instance",
+    "raise_event": "raiseEvent (non-`go` event)",
+    "start": "start (EchoWorkflow, new ID)",
+}
+
+
+def _versus_daprd(versus: dict[str, Any] | None, plot: str | None) -> list[str]:
+    """The mock and real daprd side by side: the same loads, latency and suite."""
+    if not versus or "targets" not in versus:
+        return [f"Real daprd: {(versus or {}).get('skipped', 'not measured')}."]
+    mock, daprd = versus["targets"]["mock"], versus["targets"]["daprd"]
+    rows = [
+        f"Side by side with real daprd {versus['version']} (built from its Go module, with "
+        "placement, scheduler and the conformance app on loopback; its CPU is the sum of the four "
+        "processes) and the mock at its defaults, one after the other in this run, "
+        f"{versus['pool']} waiting instances each:",
+        "",
+        "| operation | mock req/s | daprd req/s | mock ÷ daprd | mock p99 ms | daprd p99 ms "
+        "| mock CPU µs/req | daprd CPU µs/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for op, name in _VERSUS_NAMES.items():
+        m, d = mock["operations"][op], daprd["operations"][op]
+        rows.append(
+            f"| {name} | {m['rps']:,.0f} | {d['rps']:,.0f} | {m['rps'] / d['rps']:.2f} "
+            f"| {m['p99_ms']:.1f} | {d['p99_ms']:.1f} | {m['cpu_us_per_request']:.0f} "
+            f"| {d['cpu_us_per_request']:.0f} |"
+        )
+    ml, dl = mock["latency"], daprd["latency"]
+    rows.append(
+        f"| start to COMPLETED of EchoWorkflow, p50 / p90 / max ms ({ml['runs']} runs, one at a "
+        f"time) | {ml['p50_ms']:.1f} / {ml['p90_ms']:.1f} / {ml['max_ms']:.1f} "
+        f"| {dl['p50_ms']:.1f} / {dl['p90_ms']:.1f} / {dl['max_ms']:.1f} | | | | | |"
+    )
+    if "suite" in mock and "suite" in daprd:
+        ms, ds = mock["suite"], daprd["suite"]
+        rows += [
+            "",
+            "| whole conformance suite | seconds | exit | pytest says |",
+            "|---|---:|---:|---|",
+            f"| against the mock | {ms['seconds']:.1f} | {ms['exit_code']} | {ms['summary']} |",
+            f"| against daprd | {ds['seconds']:.1f} | {ds['exit_code']} | {ds['summary']} |",
+        ]
+    if plot:
+        rows += ["", f"![the mock and daprd side by side]({plot})"]
     return rows

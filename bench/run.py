@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.plot import MATPLOTLIB_MISSING, plot
+from bench.plot import MATPLOTLIB_MISSING, plot, plot_versus_daprd
 from bench.report import markdown, update_readme, write_json
 from bench.servers import baseline_command, running
 from bench.settings import Settings
@@ -28,7 +28,10 @@ from bench.suite import measure_suite
 from bench.targets import check
 from bench.throughput import measure_store
 from bench.timers import measure_timers
+from bench.versus_daprd import measure_versus_daprd
 from bench.wrk import require_wrk, wrk_version
+from daprsidecar.build import cached, go_available
+from daprsidecar.versions import DEFAULT_VERSION
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -61,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--uvloop", action="store_true", help="run the baseline AND the mock on uvloop")
     add("--no-suite", action="store_true", help="skip timing the conformance suite")
     add("--no-profile", action="store_true", help="skip the py-spy profile runs")
+    add(
+        "--daprd",
+        default=DEFAULT_VERSION,
+        metavar="VERSION",
+        help="the daprd release to measure side by side (built from its Go module if needed)",
+    )
+    add("--no-daprd", action="store_true", help="skip the side-by-side run against real daprd")
     add("--out", type=Path, default=BENCH_DIR / "results", help="JSON, plot, profiles, logs")
     add(
         "--readme",
@@ -98,6 +108,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
             profile=False,
         )
     return settings
+
+
+def daprd_version(args: argparse.Namespace) -> str | None:
+    """The daprd release to measure beside the mock (None: skipped; ``--quick`` skips it)."""
+    return None if args.no_daprd or args.quick else str(args.daprd)
 
 
 def machine(settings: Settings) -> dict[str, Any]:
@@ -184,12 +199,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.suite:
         _say("suite: full, quick, and under pytest -n auto")
         results["suite"] = measure_suite(settings)
+    version = daprd_version(args)
+    if version is None:
+        results["versus_daprd"] = {"skipped": "skipped (--no-daprd or --quick)"}
+    elif not cached(version).complete() and go_available() is None:
+        results["versus_daprd"] = {"skipped": f"daprd {version} is not built and Go is missing"}
+    else:
+        _say(f"side by side: the mock, then daprd {version} with the conformance app")
+        results["versus_daprd"] = measure_versus_daprd(settings, version, suite=settings.suite)
     results["machine"]["load_average_end"] = _load_average()
     drawn = plot(results, settings.out / "throughput.png")
+    versus = results["versus_daprd"]
+    drawn_versus = (
+        plot_versus_daprd(versus, settings.out / "versus-daprd.png")
+        if "targets" in versus
+        else None
+    )
     if drawn is None:
         _say(MATPLOTLIB_MISSING)
     write_json(results, settings.out / "results.json")
-    section = markdown(results, _relative(drawn, args.readme))
+    section = markdown(results, _relative(drawn, args.readme), _relative(drawn_versus, args.readme))
     if str(args.readme) != "-":
         update_readme(args.readme, section)
     print(section)

@@ -7,14 +7,20 @@ from typing import Any
 
 from bench.settings import POOL_INPUT
 
-GET_RATIO = 0.75
-START_RATIO = 0.5
+THROUGHPUT_FLOORS = {
+    "get": (0.85, 0.75),
+    "start": (0.6, 0.6),
+    "raise_event": (0.6, 0.6),
+    "pause_resume": (0.6, 0.6),
+}
+"""Each operation's floor, as a ratio to the baseline: at the smallest store size, and at every
+larger one (the speed issue: GET >= 0.85 x at 1,000 and >= 0.75 x at 100,000 stored)."""
 P99_MS = 10.0
 FLATNESS = 0.10
 BYTES_PER_INSTANCE = 2048
 TIMERS_SECONDS = 2.0
-SUITE_FULL_S = 60.0
-SUITE_QUICK_S = 15.0
+SUITE_FULL_S = 20.0
+SUITE_QUICK_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -38,18 +44,25 @@ def check(results: dict[str, Any]) -> list[Target]:
 
 def _ratios(stores: list[dict[str, Any]]) -> list[Target]:
     found = []
-    for op, floor in (("get", GET_RATIO), ("start", START_RATIO)):
-        ratios = [store["operations"][op]["ratio"] for store in stores]
-        cpu = [store["operations"][op]["cpu_ratio"] for store in stores]
+    for op, (small, large) in THROUGHPUT_FLOORS.items():
+        measured = [store for store in stores if op in store["operations"]]
+        if not measured:
+            continue
+        ratios = [store["operations"][op]["ratio"] for store in measured]
+        cpu = [store["operations"][op]["cpu_ratio"] for store in measured]
+        floors = [small, *([large] * (len(measured) - 1))]
+        goal = f">= {small} x baseline at {measured[0]['size']:,} stored" + (
+            f", >= {large} x at every larger size" if len(measured) > 1 else ""
+        )
         found.append(
             Target(
                 f"{op} throughput",
-                f">= {floor} x baseline at every store size",
+                goal,
                 ", ".join(f"{ratio:.2f}" for ratio in ratios)
                 + " (by server CPU per request: "
                 + ", ".join(f"{ratio:.2f}" for ratio in cpu)
                 + ")",
-                all(ratio >= floor for ratio in ratios),
+                all(ratio >= floor for ratio, floor in zip(ratios, floors, strict=True)),
             )
         )
     return found
