@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conformance.polling import Timing
 from conformance.profiles import DEFAULT_PROFILE, Profile, profile, profiles
 from conformance.transport_report import TransportErrors, transport_line
 
 if TYPE_CHECKING:
     from conformance.client import WorkflowClient
-    from conformance.support import Timing
 
 TARGET_ENV = "DAPR_WORKFLOW_TARGET"
 DEFAULT_DEADLINE = 10.0
@@ -57,14 +57,16 @@ class SuiteConfig:
 
     @property
     def timing(self) -> Timing:
-        from conformance.support import Timing
-
         return Timing(deadline=self.deadline, interval=self.poll_interval, settle=self.settle)
 
     @property
     def rules(self) -> Profile:
         """The profile's strictness knobs and exemptions (``profiles.yaml``)."""
         return profile(self.profile)
+
+
+SETTINGS = pytest.StashKey[SuiteConfig]()
+"""Where :func:`suite_config` keeps the run's settings."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -166,6 +168,16 @@ def resolve_target(config: pytest.Config) -> str | None:
 
 
 def suite_config(config: pytest.Config) -> SuiteConfig:
+    """The suite's settings for this run, resolved once (in ``pytest_configure``) and kept in
+    ``config.stash``; every hook and fixture reads them from there."""
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        settings = config.stash[SETTINGS] = _resolve(config)
+    return settings
+
+
+def _resolve(config: pytest.Config) -> SuiteConfig:
+    """The settings from the options, the ini file and the environment."""
     name = config.getoption("dapr_profile") or config.getini("dapr_profile") or DEFAULT_PROFILE
     if name != DEFAULT_PROFILE:  # the default is known; reading profiles.yaml costs every run
         known = profiles()
@@ -209,8 +221,15 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = suite_config(config)
     config.pluginmanager.register(TransportErrors(), "dapr-conformance-transport-errors")
-    if settings.report_dir is not None:
+    if settings.report_dir is not None and not is_xdist_worker(config):
+        # Under pytest-xdist the controller sees every test's report; a worker sees only its own
+        # tests, and a report it wrote would race the controller's for the same files.
         config.pluginmanager.register(ReportCollector(settings), "dapr-conformance-report")
+
+
+def is_xdist_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (it has ``workerinput``)."""
+    return hasattr(config, "workerinput")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -428,7 +447,7 @@ def _failure_reason(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     message = str(getattr(crash, "message", "") or "").strip().splitlines()
     first = message[0] if message else ""
-    for prefix in ("conformance.support.Nonconformance: ", "Failed: "):
+    for prefix in ("conformance.failures.Nonconformance: ", "Failed: "):
         first = first.removeprefix(prefix)
     return f"failed in {report.when}: {first}" if first else f"failed in {report.when}"
 

@@ -8,26 +8,22 @@ from collections.abc import Callable
 
 import pytest
 
+from conformance.answers import State, read_state
+from conformance.checks import Checks
 from conformance.client import Reply, WorkflowClient
 from conformance.contract import MAX_INSTANCE_ID_BYTES
+from conformance.daprd_errors import (
+    cause_error,
+    duplicate_start_error,
+    exact_error,
+    not_found_error,
+)
+from conformance.daprd_formats import PROP_INPUT, PROP_OUTPUT, UUID4
+from conformance.failures import fail
+from conformance.instances import Instances
 from conformance.lifecycle import Operation, Status
 from conformance.profiles import Profile
-from conformance.support import (
-    PROP_INPUT,
-    PROP_OUTPUT,
-    UUID4,
-    Checks,
-    Instances,
-    State,
-    cause_error,
-    clone,
-    duplicate_start_error,
-    encode,
-    exact_error,
-    fail,
-    not_found_error,
-    read_state,
-)
+from conformance.sending import encode
 from conformance.workflows import ECHO, EVENT, TIMER
 
 UNREGISTERED = "ConformanceUnregisteredWorkflow"
@@ -514,7 +510,7 @@ def test_of_simultaneous_starts_of_one_new_id_exactly_one_wins(
 
     def start(index: int) -> Callable[[], None]:
         def run() -> None:
-            racer = clone(client)
+            racer = client.clone()
             try:
                 barrier.wait(timeout=30)
                 replies[index] = racer.start(EVENT, instance_id, encode({"racer": index}))
@@ -594,7 +590,7 @@ def test_any_component_name_behaves_like_dapr(
     client: WorkflowClient, checks: Checks, instances: Instances
 ) -> None:
     behaviour = "start.component-ignored"
-    other = clone(client, component="conformance-other")
+    other = client.clone(component="conformance-other")
     try:
         instance_id = instances.new_id()
         reply = other.start(EVENT, instance_id, encode("component"))

@@ -21,11 +21,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from conformance.answers import ErrorAnswer, read_state
 from conformance.client import Reply, WorkflowClient
+from conformance.failures import fail
+from conformance.instances import Instances
 from conformance.lifecycle import Operation, Status
 from conformance.linearize import Answer, fits, linearizes, possible_statuses
 from conformance.reads import read_instance
-from conformance.support import ErrorAnswer, Instances, clone, encode, fail, read_state, send
+from conformance.sending import encode, send
 from conformance.workflows import GO_EVENT
 
 SEED = 20261204
@@ -69,7 +72,7 @@ def status_of(text: str) -> Status | None:
 @pytest.fixture
 def clients(client: WorkflowClient) -> Iterator[list[WorkflowClient]]:
     """One client (one connection) per request of a batch."""
-    made = [clone(client) for _ in range(BATCH)]
+    made = [client.clone() for _ in range(BATCH)]
     yield made
     for each in made:
         each.close()

@@ -10,7 +10,7 @@ import pytest
 
 from conformance.client import Reply
 from conformance.lifecycle import Operation, Status
-from conformance.model import Script, Settle, Step
+from conformance.script import Script, Settle, Step
 
 S = Status
 O = Operation  # noqa: E741

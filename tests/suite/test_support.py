@@ -7,24 +7,21 @@ import re
 
 import pytest
 
+from conformance.checks import Checks
 from conformance.client import Reply, WorkflowClient
-from conformance.lifecycle import Operation
-from conformance.profiles import profile
-from conformance.support import (
-    PROTOJSON_TIME,
-    Checks,
+from conformance.daprd_errors import (
     MessageRule,
-    Nonconformance,
-    Timing,
     cause_error,
     duplicate_start_error,
     exact_error,
-    explain,
     not_found_error,
-    parse_time,
-    stays,
-    wait_for_status,
 )
+from conformance.daprd_formats import PROTOJSON_TIME, parse_time
+from conformance.failures import Nonconformance, explain
+from conformance.instance_waits import stays, wait_for_status
+from conformance.lifecycle import Operation
+from conformance.polling import Timing
+from conformance.profiles import profile
 
 
 def reply(status: int = 404, text: str = '{"errorCode":"E","message":"m"}') -> Reply:
