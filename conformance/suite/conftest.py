@@ -9,7 +9,7 @@ import pytest
 from conformance.checks import Checks
 from conformance.client import WorkflowClient
 from conformance.instances import Instances
-from conformance.plugin import SuiteConfig
+from conformance.options import SuiteConfig
 from conformance.polling import Timing
 from conformance.profiles import Profile
 

@@ -54,7 +54,7 @@ from conformance.model import (
     Verdict,
     status_set,
 )
-from conformance.plugin import SuiteConfig
+from conformance.options import SuiteConfig
 from conformance.polling import eventually
 from conformance.reads import is_transient, lasting_failure, read_instance
 from conformance.script import Script, Settle, Step

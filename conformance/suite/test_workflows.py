@@ -25,7 +25,7 @@ from conformance.daprd_formats import (
 from conformance.failures import fail
 from conformance.instances import Instances
 from conformance.lifecycle import Operation, Status
-from conformance.plugin import SuiteConfig
+from conformance.options import SuiteConfig
 from conformance.profiles import Profile
 from conformance.sending import encode
 from conformance.workflows import (
