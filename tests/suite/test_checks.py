@@ -9,11 +9,7 @@ import pytest
 
 from conformance.checks import Checks
 from conformance.client import Reply
-from conformance.daprd_errors import (
-    cause_error,
-    exact_error,
-    not_found_error,
-)
+from conformance.daprd_errors import cause_error, exact_error, not_found_error
 from conformance.failures import Nonconformance
 from conformance.lifecycle import Operation
 from conformance.profiles import profile
