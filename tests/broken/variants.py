@@ -47,12 +47,13 @@ from daprhttp.bodies import go_marshal
 from daprhttp.dispatch import ROUTE
 from daprhttp.errors import DaprError
 from daprhttp.responses import JSON, result_response
-from daprhttp.routing import BadEscape, RouteMatch, match
+from daprhttp.routing import RouteMatch, match
 from daprhttp.timestamps import format_rfc3339
 from mockserver.app import create_app
 from mockserver.backend import use_engine
 from mockserver.clock import RealClock
 from mockserver.engine import Due, Engine, Instance, TaskResult
+from tests.kit.proxy import route_of as route_of_path
 
 AppFactory = Callable[[float], web.Application]
 """Builds a broken app from the mock's ``start_delay``."""
@@ -122,10 +123,7 @@ def with_workflow(name: str, workflow: Workflow, start_delay: float = 0.0) -> we
 
 def route_of(request: web.Request) -> RouteMatch | None:
     """The workflow route daprd runs for this request (None: the fallback)."""
-    try:
-        return match(request.method, request.raw_path.partition("?")[0])
-    except BadEscape:
-        return None
+    return route_of_path(request.method, request.raw_path)
 
 
 def operation_of(request: web.Request) -> Operation | None:
