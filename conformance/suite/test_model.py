@@ -55,7 +55,7 @@ from conformance.model import (
     status_set,
 )
 from conformance.options import SuiteConfig
-from conformance.polling import eventually
+from conformance.polling import poll
 from conformance.reads import is_transient, lasting_failure, read_instance
 from conformance.script import Script, Settle, Step
 
@@ -72,14 +72,6 @@ _CATALOGUED = {Status.PENDING: Status.RUNNING}
 
 class ModelViolation(AssertionError):
     """The target answered something the lifecycle model does not allow."""
-
-
-class EffectNeverShown(Exception):
-    """Settling timed out: the awaited effect never showed (the message, and what GET showed)."""
-
-    def __init__(self, message: str, record: Settle) -> None:
-        super().__init__(message)
-        self.record = record
 
 
 def shown_status(state: State | None) -> Status | None:
@@ -260,18 +252,16 @@ class WorkflowMachine(RuleBasedStateMachine):
             verdict = looked[0]
             return isinstance(verdict, str) or not verdict.ok or verdict.state.awaiting is None
 
-        def never(looked: tuple[Verdict | str, Settle], _: float) -> EffectNeverShown:
-            last = looked[1].seen[-1]
-            return EffectNeverShown(
-                f"the {awaiting.operation} was accepted, but within {deadline:g}s GET never "
-                f"showed its effect {status_set(awaiting.after)} (last: {last})",
-                looked[1],
-            )
-
-        try:
-            return eventually(look, decided, timing=self.config.timing, on_timeout=never)
-        except EffectNeverShown as timeout:
-            return str(timeout.args[0]), timeout.record
+        polled = poll(look, decided, timing=self.config.timing)
+        if polled.accepted:
+            return polled.value
+        record = polled.value[1]
+        last = record.seen[-1]
+        return (
+            f"the {awaiting.operation} was accepted, but within {deadline:g}s GET never "
+            f"showed its effect {status_set(awaiting.after)} (last: {last})",
+            record,
+        )
 
     def record(
         self,
