@@ -84,16 +84,23 @@ class WorkflowClient:
         """Re-sends of a request that is safe to repeat when no answer arrived (``--retries``)."""
         self.session = transport.session(retries, headers)
 
-    def with_version(self, api_version: str) -> WorkflowClient:
-        """A client for the same target under another API version prefix."""
+    def clone(
+        self, *, component: str | None = None, api_version: str | None = None
+    ) -> WorkflowClient:
+        """A new client (own connection pool) for the same target, maybe another component or
+        prefix."""
         return WorkflowClient(
             self.base_url,
-            api_version=api_version,
-            component=self.component,
+            api_version=api_version or self.api_version,
+            component=component or self.component,
             timeout=self.timeout,
             headers={k: str(v) for k, v in self.session.headers.items()},
             retries=self.retries,
         )
+
+    def with_version(self, api_version: str) -> WorkflowClient:
+        """A client for the same target under another API version prefix."""
+        return self.clone(api_version=api_version)
 
     def close(self) -> None:
         self.session.close()

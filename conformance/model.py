@@ -1,4 +1,4 @@
-"""The model run beside the target in the model-based test, and a failing run as a script.
+"""The model run beside the target in the model-based test: the pure judge of its answers.
 
 Rules the model follows (all of them follow from the lifecycle table and the conformance
 workflows; nothing here is specific to one target):
@@ -21,14 +21,15 @@ workflows; nothing here is specific to one target):
   judged as a success or an error: where the cell expects an error any 4xx/5xx passes, where
   it expects a success any 2xx passes.
 
-Pure: no I/O. The model-based test sends the requests and feeds the answers in here.
+Pure: no I/O. The model-based test sends the requests and feeds the answers in here; a failing
+run is written out by :mod:`conformance.script`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from conformance.lifecycle import Lifecycle, Operation, Outcome, Status
 
@@ -337,207 +338,3 @@ def answer_kind(http: int) -> str:
 def status_set(statuses: Iterable[Status]) -> str:
     """``{COMPLETED, RUNNING}``: a status set, sorted, for messages and scripts."""
     return "{" + ", ".join(sorted(s.value for s in statuses)) + "}"
-
-
-# --- a run as a replayable script ---------------------------------------------------------------
-
-CLIENT_METHODS: dict[Operation, str] = {
-    Operation.START: "start",
-    Operation.GET: "get",
-    Operation.TERMINATE: "terminate",
-    Operation.RAISE_EVENT: "raise_event",
-    Operation.PAUSE: "pause",
-    Operation.RESUME: "resume",
-    Operation.PURGE: "purge",
-}
-"""The :class:`conformance.client.WorkflowClient` method of each operation."""
-
-
-@dataclass(frozen=True)
-class Settle:
-    """How a command's effect was awaited: the statuses polled for and what GET showed."""
-
-    after: frozenset[Status]
-    undecided: frozenset[Status] = frozenset()
-    run_input: str | None = None
-    seen: tuple[Status, ...] = ()
-
-
-@dataclass(frozen=True)
-class Step:
-    """One request of a model-based run, with the model's state around it."""
-
-    slot: str
-    instance_id: str
-    operation: Operation
-    args: tuple[str, ...]
-    curl: str
-    http: int
-    error: str | None
-    body: str
-    model_before: str
-    model_after: str
-    accepted: tuple[tuple[int, str | None], ...] = ()
-    allowed: frozenset[Status] = frozenset()
-    settle: Settle | None = None
-    failure: str | None = None
-
-
-@dataclass
-class Script:
-    """A model-based run, step by step, rendered as curl lines and as a pytest test."""
-
-    target: str
-    exact_errors: bool = True
-    steps: list[Step] = field(default_factory=list)
-
-    def add(self, step: Step) -> None:
-        self.steps.append(step)
-
-    def slots(self) -> dict[str, str]:
-        """Each instance slot used, with its instance ID, in order of first use."""
-        found: dict[str, str] = {}
-        for step in self.steps:
-            found.setdefault(step.slot, step.instance_id)
-        return found
-
-    def render(self, reason: str) -> str:
-        """The failure report: why, then the curl replay, then the pytest regression test."""
-        return (
-            f"{reason}\n\n"
-            f"--- replay with curl against {self.target} ---\n{self.curl()}\n"
-            f"--- regression test (paste into a conformance suite module) ---\n{self.pytest()}"
-        )
-
-    def curl(self) -> str:
-        lines = ["# model-based conformance run; model state before -> after each step"]
-        for slot, instance_id in self.slots().items():
-            lines.append(f"# instance {slot} = {instance_id}")
-        for number, step in enumerate(self.steps, 1):
-            got = f"{step.http} {step.body}"
-            lines.append(
-                f"# step {number}: {step.operation} {step.slot}, model {step.model_before}"
-            )
-            lines.append(step.curl)
-            lines.append(f"#   -> {got}")
-            if step.settle is not None:
-                seen = ", ".join(s.value for s in step.settle.seen) or "nothing"
-                lines.append(
-                    f"#   poll GET until runtimeStatus in {status_set(step.settle.after)} "
-                    f"(saw {seen})"
-                )
-            if step.failure is not None:
-                lines.append("#   WRONG: " + step.failure.replace("\n", "\n#   "))
-            else:
-                lines.append(f"#   model now {step.model_after}")
-        return "\n".join(lines) + "\n"
-
-    def pytest(self, name: str = "test_model_regression") -> str:
-        lines = [
-            "from __future__ import annotations",
-            "",
-            "import json",
-            "import time",
-            "from collections.abc import Callable",
-            "",
-            "from conformance.client import Reply, WorkflowClient",
-            "from conformance.reads import read_instance",
-            "",
-            "",
-            *_PYTEST_HELPERS,
-            "",
-            "",
-            f"def {name}(",
-            "    workflow_client: WorkflowClient, new_instance_id: Callable[[], str]",
-            ") -> None:",
-            '    """Replays a sequence the model-based conformance test found wrong."""',
-            "    client = workflow_client",
-        ]
-        for slot in self.slots():
-            lines.append(f"    {slot} = new_instance_id()")
-        for number, step in enumerate(self.steps, 1):
-            lines.append(f"    # step {number}: model {step.model_before}")
-            lines.extend("    " + line for line in self._pytest_step(step))
-        return "\n".join(lines) + "\n"
-
-    def _pytest_step(self, step: Step) -> list[str]:
-        args = ", ".join([step.slot, *(repr(a) for a in step.args)])
-        if step.operation is Operation.START:
-            args = ", ".join([repr(step.args[0]), step.slot, *(repr(a) for a in step.args[1:])])
-        call = f"client.{CLIENT_METHODS[step.operation]}({args})"
-        if step.operation is Operation.GET:
-            call = f"read_instance(client, {step.slot}, interval=0.02)"
-            return [f"assert status_of({call}) in {_py_set(s.value for s in step.allowed)}"]
-        lines = [f"reply = {call}"]
-        if self.exact_errors:
-            expected = sorted(step.accepted, key=lambda a: (a[0], a[1] or ""))
-            lines.append(f"assert answer(reply) in {_py_set(expected)}, reply.describe()")
-        else:
-            kinds = {answer_kind(http) for http, _ in step.accepted}
-            lines.append(f"assert kind(reply.status) in {_py_set(kinds)}, reply.describe()")
-        if step.settle is not None:
-            settle = step.settle
-            call = f"wait_for(client, {step.slot}, {_py_set(s.value for s in settle.after)}"
-            if settle.undecided and settle.run_input is not None:
-                call += (
-                    f", unless={_py_set(s.value for s in settle.undecided)}, "
-                    f"run_input={settle.run_input!r}"
-                )
-            lines.append(call + ")")
-        return lines
-
-
-def _py_set(items: Iterable[object]) -> str:
-    values = sorted(items, key=repr)
-    if not values:
-        return "set()"
-    return "{" + ", ".join(repr(v) for v in values) + "}"
-
-
-_PYTEST_HELPERS: Sequence[str] = (
-    "def answer(reply: Reply) -> tuple[int, str | None]:",
-    '    """The HTTP status and errorCode (None for a success or a body without one)."""',
-    "    try:",
-    "        body = reply.json()",
-    "    except ValueError:",
-    "        return reply.status, None",
-    '    code = body.get("errorCode") if isinstance(body, dict) else None',
-    "    return reply.status, code if reply.status >= 400 else None",
-    "",
-    "",
-    "def kind(status: int) -> str:",
-    '    """success (2xx), error (4xx/5xx) or other."""',
-    '    return "success" if 200 <= status < 300 else "error" if status >= 400 else "other"',
-    "",
-    "",
-    "def status_of(reply: Reply) -> str:",
-    '    """runtimeStatus of a GET answer, ABSENT for an error (daprd: 404)."""',
-    "    if reply.status >= 400:",
-    '        return "ABSENT"',
-    "    assert reply.status == 200, reply.describe()",
-    '    return str(reply.json()["runtimeStatus"])',
-    "",
-    "",
-    "def wait_for(",
-    "    client: WorkflowClient,",
-    "    instance_id: str,",
-    "    statuses: set[str],",
-    "    *,",
-    "    unless: set[str] = set(),  # noqa: B006",
-    "    run_input: str | None = None,",
-    "    deadline: float = 10.0,",
-    ") -> str:",
-    '    """Poll GET until the status is one of statuses (and, if in unless, the new run\'s)."""',
-    "    end = time.monotonic() + deadline",
-    "    while True:",
-    "        reply = read_instance(client, instance_id, interval=0.02)",
-    "        status = status_of(reply)",
-    "        if status in statuses and status not in unless:",
-    "            return status",
-    "        if status in statuses and reply.status == 200:",
-    '            shown = reply.json().get("properties", {}).get("dapr.workflow.input")',
-    "            if shown is not None and json.loads(shown) == json.loads(run_input or 'null'):",
-    "                return status",
-    "        assert time.monotonic() < end, f'never reached {statuses}: {reply.describe()}'",
-    "        time.sleep(0.02)",
-)

@@ -1,200 +1,33 @@
-"""The pytest plugin: ``--target``, ``--profile`` and the fixtures the conformance suite uses.
+"""The pytest plugin: the suite's hooks (markers, profile skips, header, report) and fixtures.
 
 Registered through the ``pytest11`` entry point, so it is active wherever the package is
-installed; it only adds options, markers and fixtures, and changes nothing unless tests tagged
-with ``@pytest.mark.behaviour`` or using the target are collected.
-The target comes from ``--target`` > ini ``dapr_target`` > env ``DAPR_WORKFLOW_TARGET``.
+installed; it only adds options (:mod:`conformance.options`), markers and fixtures, and changes
+nothing unless tests tagged with ``@pytest.mark.behaviour`` or using the target are collected.
 """
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance.profiles import DEFAULT_PROFILE, Profile, profile, profiles
+from conformance.options import HEALTH_PATH, TARGET_ENV, SuiteConfig, add_options, suite_config
 from conformance.transport_report import TransportErrors, transport_line
 
 if TYPE_CHECKING:
     from conformance.client import WorkflowClient
-    from conformance.support import Timing
 
-TARGET_ENV = "DAPR_WORKFLOW_TARGET"
-DEFAULT_DEADLINE = 10.0
-DEFAULT_POLL_INTERVAL = 0.02
-DEFAULT_SETTLE = 0.3
-DEFAULT_WAIT_FOR_TARGET = 5.0
-HEALTH_PATH = "/v1.0/healthz"
-QUICK_SETTLE = 0.1
 BEHAVIOUR_MARK = "behaviour"
 SLOW_MARK = "slow"
 STRESS_MARK = "stress"
 
 
-@dataclass(frozen=True)
-class SuiteConfig:
-    """How the suite runs against one target."""
-
-    target: str | None
-    profile: str
-    deadline: float
-    poll_interval: float
-    quick: bool
-    api_token: str | None
-    settle: float = DEFAULT_SETTLE
-    report_dir: Path | None = None
-    wait_for_target: float = DEFAULT_WAIT_FOR_TARGET
-    retries: int = 0
-    """Re-sends of a request that is safe to repeat when its answer never arrived."""
-    stress: bool = False
-    """Run the opt-in concurrency tests (marked ``stress``)."""
-
-    @property
-    def timing(self) -> Timing:
-        from conformance.support import Timing
-
-        return Timing(deadline=self.deadline, interval=self.poll_interval, settle=self.settle)
-
-    @property
-    def rules(self) -> Profile:
-        """The profile's strictness knobs and exemptions (``profiles.yaml``)."""
-        return profile(self.profile)
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("dapr-workflow-conformance", "Dapr Workflow conformance")
-    group.addoption(
-        "--target",
-        dest="dapr_target",
-        metavar="URL",
-        help=f"base URL of the implementation to check, e.g. http://127.0.0.1:3500 "
-        f"(else ini dapr_target, else ${TARGET_ENV})",
-    )
-    group.addoption(
-        "--profile",
-        dest="dapr_profile",
-        metavar="NAME",
-        help="what to hold the target to: 'dapr' (daprd 1.16-master, exact codes and messages; "
-        "default) or 'docs' (only what the Workflow API reference document promises)",
-    )
-    group.addoption(
-        "--eventually-deadline",
-        dest="dapr_deadline",
-        type=float,
-        help=f"seconds to wait for an asynchronous transition before failing "
-        f"(default {DEFAULT_DEADLINE:g})",
-    )
-    group.addoption(
-        "--poll-interval",
-        dest="dapr_poll_interval",
-        type=float,
-        help=f"seconds between polls while waiting for a transition "
-        f"(default {DEFAULT_POLL_INTERVAL:g})",
-    )
-    group.addoption(
-        "--settle",
-        dest="dapr_settle",
-        type=float,
-        help=f"seconds an instance is watched to show that it does NOT change "
-        f"(default {DEFAULT_SETTLE:g}, {QUICK_SETTLE:g} with --quick)",
-    )
-    group.addoption(
-        "--wait-for-target",
-        dest="dapr_wait_for_target",
-        type=float,
-        metavar="S",
-        help=f"seconds to wait, before the first test, for the target to answer HTTP "
-        f"(GET {HEALTH_PATH}), e.g. while a sidecar starts (default {DEFAULT_WAIT_FOR_TARGET:g})",
-    )
-    group.addoption(
-        "--quick",
-        dest="dapr_quick",
-        action="store_true",
-        default=False,
-        help="check what matters most, fast: skip tests marked slow (long timers) and the "
-        "long fuzzing and model-based phases",
-    )
-    group.addoption(
-        "--retries",
-        dest="dapr_retries",
-        type=int,
-        metavar="N",
-        help="when no answer arrives (the connection breaks or times out), re-send a request "
-        "that is safe to repeat (a GET, or one whose connection never opened) up to N times "
-        "(default 0); a command is never re-sent. A test whose request got no answer in the "
-        "end is a TRANSPORT ERROR, counted apart from wrong answers",
-    )
-    group.addoption(
-        "--stress",
-        dest="dapr_stress",
-        action="store_true",
-        default=False,
-        help="also run the opt-in concurrency check: commands sent at once to one instance "
-        "must fit one serial order (test_stress.py)",
-    )
-    group.addoption(
-        "--api-token",
-        dest="dapr_api_token",
-        metavar="TOKEN",
-        help="send this dapr-api-token header with every request (else $DAPR_API_TOKEN)",
-    )
-    group.addoption(
-        "--conformance-report",
-        dest="dapr_report_dir",
-        metavar="DIR",
-        help="write the behaviour matrix and operation x status coverage to "
-        "DIR/conformance-report.md and DIR/conformance-report.json",
-    )
-    parser.addini("dapr_target", "base URL of the implementation to check")
-    parser.addini("dapr_profile", "conformance profile: dapr or docs", default=DEFAULT_PROFILE)
-
-
-def resolve_target(config: pytest.Config) -> str | None:
-    """The target URL by precedence: CLI, then ini, then environment."""
-    value = (
-        config.getoption("dapr_target")
-        or config.getini("dapr_target")
-        or os.environ.get(TARGET_ENV)
-    )
-    return str(value).rstrip("/") if value else None
-
-
-def suite_config(config: pytest.Config) -> SuiteConfig:
-    name = config.getoption("dapr_profile") or config.getini("dapr_profile") or DEFAULT_PROFILE
-    if name != DEFAULT_PROFILE:  # the default is known; reading profiles.yaml costs every run
-        known = profiles()
-        if name not in known:  # worded as argparse words a refused choice
-            choices = ", ".join(repr(n) for n in sorted(known))
-            raise pytest.UsageError(
-                f"argument --profile (or ini dapr_profile): invalid choice: {name!r} "
-                f"(choose from {choices})"
-            )
-    quick = bool(config.getoption("dapr_quick"))
-    settle = config.getoption("dapr_settle")
-    report_dir = config.getoption("dapr_report_dir")
-    wait = config.getoption("dapr_wait_for_target")
-    retries = config.getoption("dapr_retries") or 0
-    if retries < 0:
-        raise pytest.UsageError(f"--retries must be 0 or more, not {retries}")
-    return SuiteConfig(
-        target=resolve_target(config),
-        profile=name,
-        deadline=config.getoption("dapr_deadline") or DEFAULT_DEADLINE,
-        poll_interval=config.getoption("dapr_poll_interval") or DEFAULT_POLL_INTERVAL,
-        quick=quick,
-        api_token=config.getoption("dapr_api_token") or os.environ.get("DAPR_API_TOKEN"),
-        settle=settle if settle is not None else (QUICK_SETTLE if quick else DEFAULT_SETTLE),
-        report_dir=Path(report_dir) if report_dir else None,
-        wait_for_target=DEFAULT_WAIT_FOR_TARGET if wait is None else wait,
-        retries=retries,
-        stress=bool(config.getoption("dapr_stress")),
-    )
+    add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -209,8 +42,15 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = suite_config(config)
     config.pluginmanager.register(TransportErrors(), "dapr-conformance-transport-errors")
-    if settings.report_dir is not None:
+    if settings.report_dir is not None and not is_xdist_worker(config):
+        # Under pytest-xdist the controller sees every test's report; a worker sees only its own
+        # tests, and a report it wrote would race the controller's for the same files.
         config.pluginmanager.register(ReportCollector(settings), "dapr-conformance-report")
+
+
+def is_xdist_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (it has ``workerinput``)."""
+    return hasattr(config, "workerinput")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -428,7 +268,7 @@ def _failure_reason(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     message = str(getattr(crash, "message", "") or "").strip().splitlines()
     first = message[0] if message else ""
-    for prefix in ("conformance.support.Nonconformance: ", "Failed: "):
+    for prefix in ("conformance.failures.Nonconformance: ", "Failed: "):
         first = first.removeprefix(prefix)
     return f"failed in {report.when}: {first}" if first else f"failed in {report.when}"
 

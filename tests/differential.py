@@ -18,7 +18,6 @@ daprd; the failing sequence is printed as steps with both answers.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +26,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.answers import read_state
 from conformance.client import Reply, WorkflowClient
+from conformance.polling import Timing, poll
 from conformance.workflows import CHILD_SUFFIX
 
 SETTLE_DEADLINE = 5.0
@@ -166,25 +167,25 @@ def observable(reply: Reply) -> tuple[Any, ...]:
 def settle(mock: WorkflowClient, other: WorkflowClient, prefix: str, name: str) -> list[str]:
     """Poll ``other`` until every instance looks as on the mock; the differences left."""
     wanted = {target: observable(mock.get(prefix + target)) for target in TARGETS}
-    end = time.monotonic() + SETTLE_DEADLINE
-    while True:
+
+    def differences() -> list[str]:
         seen = {target: observable(other.get(prefix + target)) for target in TARGETS}
-        differences = [
+        return [
             f"{target}: mock {wanted[target]}, {name} {seen[target]}"
             for target in TARGETS
             if seen[target] != wanted[target]
         ]
-        if not differences or time.monotonic() > end:
-            return differences
-        time.sleep(0.02)
+
+    timing = Timing(deadline=SETTLE_DEADLINE, interval=0.02)
+    return poll(differences, lambda left: not left, timing=timing).value
 
 
 def held_back(mock: WorkflowClient, step: Step, prefix: str) -> bool:
     """Whether ``step`` is a pause of an instance the mock shows SUSPENDED (not sent)."""
     if step.operation != "pause":
         return False
-    reply = mock.get(prefix + step.target)
-    return reply.status == 200 and reply.json().get("runtimeStatus") == "SUSPENDED"
+    state = read_state(mock.get(prefix + step.target))
+    return state is not None and state.status == "SUSPENDED"
 
 
 def compare(

@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from conformance.checks import Checks
 from conformance.client import WorkflowClient
-from conformance.plugin import SuiteConfig
+from conformance.instances import Instances
+from conformance.options import SuiteConfig
+from conformance.polling import Timing
 from conformance.profiles import Profile
-from conformance.support import Checks, Instances, Timing
 
 
 @pytest.fixture(scope="session")

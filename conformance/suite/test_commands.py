@@ -6,22 +6,16 @@ import json
 
 import pytest
 
+from conformance.checks import Checks
 from conformance.client import WorkflowClient
 from conformance.contract import lifecycle
+from conformance.daprd_errors import ErrorExpectation, cause_error, lifecycle_error
+from conformance.daprd_formats import PROP_ERROR_MESSAGE, PROP_OUTPUT
+from conformance.failures import fail
+from conformance.instances import Instances
 from conformance.lifecycle import Operation, Status
 from conformance.profiles import Profile
-from conformance.support import (
-    PROP_ERROR_MESSAGE,
-    PROP_OUTPUT,
-    Checks,
-    ErrorExpectation,
-    Instances,
-    cause_error,
-    encode,
-    fail,
-    lifecycle_error,
-    send,
-)
+from conformance.sending import encode, send
 from conformance.workflows import EVENT, GO_EVENT, PARENT, child_instance_id
 
 BODY_COMMANDS = [

@@ -8,10 +8,11 @@ from datetime import datetime
 
 import pytest
 
+from conformance.answers import State, read_state
+from conformance.checks import Checks
 from conformance.client import WorkflowClient
-from conformance.lifecycle import RUNTIME_STATUSES, Operation, Status
-from conformance.profiles import Profile
-from conformance.support import (
+from conformance.daprd_errors import not_found_error
+from conformance.daprd_formats import (
     DOC_GET_KEYS,
     GET_KEYS,
     PROP_CUSTOM_STATUS,
@@ -22,15 +23,13 @@ from conformance.support import (
     PROTOJSON_TIME,
     RFC3339_TIME,
     ZERO_TIME,
-    Checks,
-    Instances,
-    State,
-    encode,
-    fail,
-    not_found_error,
     parse_time,
-    read_state,
 )
+from conformance.failures import fail
+from conformance.instances import Instances
+from conformance.lifecycle import RUNTIME_STATUSES, Operation, Status
+from conformance.profiles import Profile
+from conformance.sending import encode
 from conformance.workflows import ECHO, EVENT, FAIL, WAITING_STATUS
 
 FAILURE_PREFIX = "dapr.workflow.failure."

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.answers import read_state
 from conformance.behaviours import lifecycle_behaviour_id
+from conformance.checks import Checks
 from conformance.client import WorkflowClient
 from conformance.contract import behaviours, lifecycle
+from conformance.failures import fail
+from conformance.instances import Instances
 from conformance.lifecycle import Operation, Status
-from conformance.support import Checks, Instances, fail, send
+from conformance.sending import send
 from conformance.workflows import EVENT
 
 REACHABLE: tuple[Status, ...] = tuple(
@@ -76,8 +80,8 @@ def test_each_operation_in_each_reachable_status_answers_as_the_lifecycle_table_
             previous=[status.value],
         )
     elif operation is Operation.GET and outcome.is_success:
-        shown = reply.json().get("runtimeStatus")
-        if shown != status.value:
+        state = read_state(reply)
+        if state is None or state.status != status.value:
             raise fail(behaviour, f"{doing} must show runtimeStatus {status.value}", reply)
     elif len(leads := {o.next for o in cell.matches(reply.status, outcome.error)}) > 1:
         # One answer, several accepted effects (e.g. resume of a RUNNING instance: the SDK's

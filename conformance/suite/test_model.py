@@ -24,9 +24,8 @@ given, which then picks the sequences.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -39,9 +38,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from conformance.answers import State, error_code, read_state
 from conformance.behaviours import lifecycle_behaviour_id
 from conformance.client import Reply, WorkflowClient
 from conformance.contract import lifecycle
+from conformance.daprd_formats import PROP_INPUT
 from conformance.lifecycle import RUNTIME_STATUSES, Operation, Status
 from conformance.model import (
     EVENT_NAME,
@@ -50,14 +51,13 @@ from conformance.model import (
     Model,
     Observation,
     Run,
-    Script,
-    Settle,
-    Step,
     Verdict,
     status_set,
 )
-from conformance.plugin import SuiteConfig
+from conformance.options import SuiteConfig
+from conformance.polling import poll
 from conformance.reads import is_transient, lasting_failure, read_instance
+from conformance.script import Script, Settle, Step
 
 MAX_EXAMPLES = 25
 STEPS = 20
@@ -74,41 +74,34 @@ class ModelViolation(AssertionError):
     """The target answered something the lifecycle model does not allow."""
 
 
-def error_code(reply: Reply) -> str | None:
-    """The errorCode of an error answer (None for a success or a body without one)."""
-    if reply.status < 400:
-        return None
+def shown_status(state: State | None) -> Status | None:
+    """The lifecycle status a GET body names, None when it names none."""
     try:
-        body = reply.json()
-    except ValueError:
+        return Status(state.body["runtimeStatus"]) if state else None
+    except (ValueError, KeyError, TypeError):
         return None
-    code = body.get("errorCode") if isinstance(body, dict) else None
-    return code if isinstance(code, str) else None
 
 
 def read_get(model: Model, reply: Reply) -> Observation | str:
     """What a GET showed, or why its answer is wrong whatever the instance's status."""
     if is_transient(reply):
         return lasting_failure(reply)
-    if reply.status >= 400:
-        status = Status.ABSENT
-        body: Any = {}
-    else:
-        try:
-            body = reply.json()
-            status = Status(body["runtimeStatus"])
-        except (ValueError, KeyError, TypeError):
+    state, status = None, Status.ABSENT
+    if reply.status < 400:
+        state = read_state(reply, any_status=True)
+        shown = shown_status(state)
+        if shown is None:
             return f"GET answered {reply.status} without a known runtimeStatus: {reply.text[:200]}"
-        if status not in RUNTIME_STATUSES:
-            return f"GET answered runtimeStatus {status}, which is not a runtime status"
+        if shown not in RUNTIME_STATUSES:
+            return f"GET answered runtimeStatus {shown}, which is not a runtime status"
+        status = shown
     if model.match(status, Operation.GET, reply.status, error_code(reply)) is None:
         outcome = lifecycle().apply(status, Operation.GET)
         return f"GET answered {reply.describe()}; for {status} a correct target answers " + (
             outcome.describe()
         )
-    properties = body.get("properties") if isinstance(body, dict) else None
-    shown_input = properties.get("dapr.workflow.input") if isinstance(properties, dict) else None
-    created = body.get("createdAt") if isinstance(body, dict) else None
+    shown_input = state.properties.get(PROP_INPUT) if state else None
+    created = state.body.get("createdAt") if state else None
     return Observation(
         status,
         input=shown_input if isinstance(shown_input, str) else None,
@@ -246,23 +239,29 @@ class WorkflowMachine(RuleBasedStateMachine):
         run_input = state.run.input if state.run is not None else None
         seen: list[Status] = []
         deadline = self.config.deadline
-        end = time.monotonic() + deadline
-        while True:
+
+        def look() -> tuple[Verdict | str, Settle]:
             observation = read_get(self.model, self.read(slot))
             if isinstance(observation, str):
                 return observation, Settle(awaiting.after, awaiting.undecided, run_input, (*seen,))
             seen.append(observation.status)
-            verdict = self.model.observe(state, observation)
             record = Settle(awaiting.after, awaiting.undecided, run_input, tuple(seen))
-            if not verdict.ok or verdict.state.awaiting is None:
-                return verdict, record
-            if time.monotonic() >= end:
-                return (
-                    f"the {awaiting.operation} was accepted, but within {deadline:g}s GET never "
-                    f"showed its effect {status_set(awaiting.after)} (last: {observation.status})",
-                    record,
-                )
-            time.sleep(self.config.poll_interval)
+            return self.model.observe(state, observation), record
+
+        def decided(looked: tuple[Verdict | str, Settle]) -> bool:
+            verdict = looked[0]
+            return isinstance(verdict, str) or not verdict.ok or verdict.state.awaiting is None
+
+        polled = poll(look, decided, timing=self.config.timing)
+        if polled.accepted:
+            return polled.value
+        record = polled.value[1]
+        last = record.seen[-1]
+        return (
+            f"the {awaiting.operation} was accepted, but within {deadline:g}s GET never "
+            f"showed its effect {status_set(awaiting.after)} (last: {last})",
+            record,
+        )
 
     def record(
         self,

@@ -6,20 +6,16 @@ from collections.abc import Callable
 
 import pytest
 
+from conformance.answers import read_state
+from conformance.checks import Checks
 from conformance.client import Reply, WorkflowClient
 from conformance.contract import API_VERSIONS
+from conformance.daprd_errors import exact_error, not_found_error
+from conformance.failures import fail
+from conformance.instances import Instances
 from conformance.lifecycle import Operation, Status
 from conformance.profiles import Profile
-from conformance.support import (
-    Checks,
-    Instances,
-    clone,
-    encode,
-    exact_error,
-    fail,
-    not_found_error,
-    read_state,
-)
+from conformance.sending import encode
 from conformance.workflows import ECHO, EVENT, GO_EVENT
 
 ErrorProbe = Callable[[WorkflowClient, str], Reply]
@@ -126,7 +122,7 @@ def test_every_operation_answers_under_each_prefix_as_under_v1_0(
     request gets under the other prefix (same status, same body); and a whole run (start,
     terminate, purge) goes through under that prefix alone."""
     behaviour = "prefixes.every-operation"
-    other = clone(client, api_version=version)
+    other = client.clone(api_version=version)
     try:
         unknown = instances.new_id()
         for kind, probe in ERROR_PROBES.items():
@@ -161,8 +157,8 @@ def test_each_prefix_serves_the_same_instances_with_the_same_answers(
     version: str, client: WorkflowClient, checks: Checks, instances: Instances
 ) -> None:
     behaviour = "prefixes.all-three"
-    others = [clone(client, api_version=v) for v in API_VERSIONS if v != version]
-    mine = clone(client, api_version=version)
+    others = [client.clone(api_version=v) for v in API_VERSIONS if v != version]
+    mine = client.clone(api_version=version)
     try:
         instance_id = instances.new_id()
         reply = mine.start(EVENT, instance_id, encode({"prefix": version}))

@@ -63,7 +63,7 @@ from schemathesis.specs.openapi.checks import (
 from conformance import instance_ids, transport
 from conformance.contract import SPEC_PATH, error_codes, spec
 from conformance.operation_tests import OPERATION_LABELS, ApiCase, run_operation
-from conformance.plugin import SuiteConfig
+from conformance.options import SuiteConfig
 from conformance.profiles import Profile
 
 MAX_EXAMPLES = 25

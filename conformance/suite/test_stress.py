@@ -21,11 +21,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from conformance.answers import ErrorAnswer, read_state
 from conformance.client import Reply, WorkflowClient
+from conformance.failures import Nonconformance, fail
+from conformance.instances import Instances
 from conformance.lifecycle import Operation, Status
 from conformance.linearize import Answer, fits, linearizes, possible_statuses
+from conformance.polling import eventually
 from conformance.reads import read_instance
-from conformance.support import ErrorAnswer, Instances, clone, encode, fail, read_state, send
+from conformance.sending import encode, send
 from conformance.workflows import GO_EVENT
 
 SEED = 20261204
@@ -69,7 +73,7 @@ def status_of(text: str) -> Status | None:
 @pytest.fixture
 def clients(client: WorkflowClient) -> Iterator[list[WorkflowClient]]:
     """One client (one connection) per request of a batch."""
-    made = [clone(client) for _ in range(BATCH)]
+    made = [client.clone() for _ in range(BATCH)]
     yield made
     for each in made:
         each.close()
@@ -77,20 +81,28 @@ def clients(client: WorkflowClient) -> Iterator[list[WorkflowClient]]:
 
 def settled(instances: Instances, instance_id: str) -> Status:
     """The status once it stayed the same for the settle time (ABSENT after a purge)."""
-    deadline = time.monotonic() + instances.timing.deadline
-    last, since = None, time.monotonic()
-    while time.monotonic() < deadline:
+    seen: list[tuple[Status | None, float]] = []
+
+    def look() -> tuple[Status | None, float]:
         reply = instances.read(instance_id)
         state = read_state(reply)
         status = (
             Status.ABSENT if reply.status == 404 else status_of(state.status) if state else None
         )
-        if status != last:
-            last, since = status, time.monotonic()
-        elif status is not None and time.monotonic() - since >= instances.timing.settle:
-            return status
-        time.sleep(instances.timing.interval)
-    raise fail("concurrency.linearizable", f"{instance_id} never settled (last: {last})")
+        if not seen or seen[-1][0] != status:
+            seen.append((status, time.monotonic()))
+            return status, 0.0
+        return status, time.monotonic() - seen[-1][1]
+
+    def steady(looked: tuple[Status | None, float]) -> bool:
+        return looked[0] is not None and looked[1] >= instances.timing.settle
+
+    def never(looked: tuple[Status | None, float], _: float) -> Nonconformance:
+        return fail("concurrency.linearizable", f"{instance_id} never settled (last: {looked[0]})")
+
+    status = eventually(look, steady, timing=instances.timing, on_timeout=never)[0]
+    assert status is not None
+    return status
 
 
 @pytest.mark.stress

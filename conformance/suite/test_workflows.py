@@ -12,22 +12,22 @@ from typing import Any
 
 import pytest
 
+from conformance.answers import State
+from conformance.checks import Checks
 from conformance.client import WorkflowClient
-from conformance.lifecycle import Operation, Status
-from conformance.plugin import SuiteConfig
-from conformance.profiles import Profile
-from conformance.support import (
+from conformance.daprd_formats import (
     PROP_CUSTOM_STATUS,
     PROP_ERROR_MESSAGE,
     PROP_ERROR_TYPE,
     PROP_INPUT,
     PROP_OUTPUT,
-    Checks,
-    Instances,
-    State,
-    encode,
-    fail,
 )
+from conformance.failures import fail
+from conformance.instances import Instances
+from conformance.lifecycle import Operation, Status
+from conformance.options import SuiteConfig
+from conformance.profiles import Profile
+from conformance.sending import encode
 from conformance.workflows import (
     CONTINUE_AS_NEW,
     DONE,

@@ -27,7 +27,7 @@ from tests.broken.suite_run import SuiteRun, run_suite
 from tests.broken.variants import VARIANTS, Variant
 
 CONTROLS = sorted({(v.start_delay, v.quick) for v in VARIANTS})
-NONCONFORMANCE = "conformance.support.Nonconformance: "
+NONCONFORMANCE = "conformance.failures.Nonconformance: "
 """How a failure the suite explains starts (a crash or a bare assert is no explanation)."""
 PARALLEL_RUNS = 2
 

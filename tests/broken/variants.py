@@ -50,7 +50,7 @@ from daprhttp.bodies import go_marshal
 from daprhttp.dispatch import ROUTE
 from daprhttp.errors import DaprError
 from daprhttp.responses import JSON, result_response
-from daprhttp.routing import BadEscape, RouteMatch, match
+from daprhttp.routing import RouteMatch, match
 from daprhttp.timestamps import format_rfc3339
 from mockserver.app import create_app
 from mockserver.backend import use_engine
@@ -60,6 +60,7 @@ from mockserver.instance import Instance
 from mockserver.orchestrator import TaskResult
 from mockserver.scheduler import Due
 from mockserver.transitions import Transitions
+from tests.kit.proxy import route_of as route_of_path
 
 AppFactory = Callable[[float], web.Application]
 """Builds a broken app from the mock's ``start_delay``."""
@@ -146,10 +147,7 @@ def with_workflow(name: str, workflow: Workflow, start_delay: float = 0.0) -> we
 
 def route_of(request: web.Request) -> RouteMatch | None:
     """The workflow route daprd runs for this request (None: the fallback)."""
-    try:
-        return match(request.method, request.raw_path.partition("?")[0])
-    except BadEscape:
-        return None
+    return route_of_path(request.method, request.raw_path)
 
 
 def operation_of(request: web.Request) -> Operation | None:

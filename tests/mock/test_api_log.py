@@ -9,6 +9,8 @@ import urllib.request
 
 import pytest
 
+from conformance.ready_line import MOCK_PROGRAM, ready_url
+
 
 def served_log(*flags: str) -> str:
     """Start the mock CLI with ``flags``, send one start and one GET, stop it; its stderr."""
@@ -20,7 +22,9 @@ def served_log(*flags: str) -> str:
     )
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().split()[-1]
+        line = process.stdout.readline()
+        url = ready_url(line, MOCK_PROGRAM)
+        assert url is not None, line
         start = urllib.request.Request(
             f"{url}/v1.0/workflows/dapr/EchoWorkflow/start?instanceID=logged",
             data=b'"x"',

@@ -10,9 +10,11 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.ready_line import MOCK_PROGRAM, ready_url
 from daprhttp.limits import parse_quantity
 from mockserver import cli
 from tests.mock.raw_http import RawReply, request_bytes, send_raw
@@ -305,7 +307,9 @@ def test_the_cli_logs_a_refused_malformed_request_as_one_warning_line() -> None:
     )
     try:
         assert process.stdout is not None
-        port = int(process.stdout.readline().rsplit(":", 1)[1])
+        line = process.stdout.readline()
+        port = urlsplit(ready_url(line, MOCK_PROGRAM) or "").port
+        assert port is not None, line
         with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
             connection.sendall(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
             assert connection.recv(64).startswith(b"HTTP/1.0 400 ")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.client import Reply
 from conformance.lifecycle import Operation, Status
-from conformance.model import Script, Settle, Step
+from conformance.script import Script, Settle, Step
 
 S = Status
 O = Operation  # noqa: E741
@@ -179,3 +182,20 @@ def test_a_restart_waits_for_the_new_runs_input() -> None:
     exec(compile(script.pytest(), "<rendered>", "exec"), namespace)
     namespace["test_model_regression"](client, iter(["c-0"]).__next__)
     assert client.sent == ["start", "get", "get"]
+
+
+@pytest.mark.parametrize("exact_errors", [True, False])
+def test_the_rendered_test_imports_what_it_uses_and_nothing_else(
+    exact_errors: bool, tmp_path: Path
+) -> None:
+    rendered = tmp_path / "test_rendered.py"
+    rendered.write_text(failing_script(exact_errors=exact_errors).pytest())
+    ruff = Path(sys.executable).with_name("ruff")
+    found = subprocess.run(
+        [str(ruff), "check", "--no-cache", "--isolated", "--select", "F,I", str(rendered)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert found.returncode == 0, found.stdout + found.stderr

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from conformance.client import Reply
 from conformance.suite import SCENARIO_MODULES
 from mockserver.testing import running_mock
 
-__all__ = ["SCENARIO_MODULES", "run_pytest"]
+__all__ = ["SCENARIO_MODULES", "reply", "run_pytest"]
 
 
 LAGGING_START_DELAY = 0.1
@@ -45,4 +46,15 @@ def run_pytest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=600,
         check=False,
+    )
+
+
+def reply(status: int = 404, text: str = '{"errorCode":"E","message":"m"}') -> Reply:
+    """A canned answer to a pause of instance ``i`` (for the helpers' unit tests)."""
+    return Reply(
+        method="POST",
+        url="http://t/v1.0/workflows/dapr/i/pause",
+        status=status,
+        headers={"content-type": "application/json"},
+        text=text,
     )

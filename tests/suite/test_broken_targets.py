@@ -1,6 +1,6 @@
 """The suite fails against broken targets, saying what to fix, and passes where daprd may differ.
 
-Each case puts a rewriting proxy (``broken.py``) in front of the mock and runs the scenario
+Each case puts a rewriting proxy (:mod:`tests.kit.proxy`) in front of the mock and runs the scenario
 tests that should notice, in-process (pytester), under one or both profiles.
 """
 
@@ -12,7 +12,7 @@ from typing import Protocol
 
 import pytest
 
-from tests.suite.broken import Exchange, Rewrite, broken_target
+from tests.kit.proxy import TRANSIENT_READ_FAILURE, Exchange, Rewrite, broken_target, racing_reads
 
 pytest_plugins = ["pytester"]
 
@@ -200,33 +200,6 @@ def test_a_500_for_get_of_an_unknown_instance_fails_only_the_dapr_profile(run: S
     run(after=unknown_get_is_500, k=k, profile="docs").assert_outcomes(passed=3)
 
 
-TRANSIENT = {
-    "errorCode": "ERR_GET_WORKFLOW",
-    "message": "error while getting workflow info on instance 'x': failed to get workflow "
-    "metadata for 'x': failed to fetch workflow metadata: workflow 'x': inbox key "
-    "'inbox-000000' declared in metadata (inboxLength=1) but missing from state store "
-    "(transient store read failure or partial save?)",
-}
-"""What daprd 1.18.2 answered a GET that raced the instance's save (conformance.reads)."""
-
-
-def racing_reads() -> Rewrite:
-    """The first GET of an instance after each request that writes it races the save: 500."""
-    written: set[str] = set()
-
-    def rewrite(exchange: Exchange) -> None:
-        parts = exchange.path.split("/")
-        if exchange.method == "POST" and len(parts) > 5:
-            start = parts[5] == "start"
-            written.add(exchange.query.partition("instanceID=")[2] if start else parts[4])
-        elif exchange.method == "GET" and len(parts) == 5 and parts[4] in written:
-            written.discard(parts[4])
-            exchange.status = 500
-            exchange.set_json(TRANSIENT)
-
-    return rewrite
-
-
 def test_daprds_transient_read_failure_after_a_write_passes(run: SuiteRun) -> None:
     k = "test_get_answers or right_after_start or pause-RUNNING or resume-SUSPENDED or restart"
     result = run(after=racing_reads(), k=k)
@@ -237,7 +210,7 @@ def test_daprds_transient_read_failure_after_a_write_passes(run: SuiteRun) -> No
 def running_get_stays_transient(exchange: Exchange) -> None:
     if exchange.method == "GET" and b'"RUNNING"' in exchange.body:
         exchange.status = 500
-        exchange.set_json(TRANSIENT)
+        exchange.set_json(TRANSIENT_READ_FAILURE)
 
 
 def test_a_transient_read_failure_that_lasts_fails(run: SuiteRun) -> None:

@@ -192,6 +192,28 @@ def test_the_conformance_report_holds_the_behaviour_matrix_and_the_coverage(
     assert "| pause | **FAIL** | - |" in markdown
 
 
+ON_A_WORKER = """
+def test_a_worker_collects_no_report(pytestconfig):
+    assert hasattr(pytestconfig, "workerinput")
+    assert pytestconfig.pluginmanager.get_plugin("dapr-conformance-report") is None
+"""
+
+
+def test_under_xdist_only_the_controller_writes_the_report(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_tagged=TAGGED, test_worker=ON_A_WORKER)
+    report_dir = pytester.path / "out"
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "--target", "http://t", "--conformance-report", str(report_dir)
+    )
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["*dapr workflow conformance report*", "behaviours: *"])
+    report = json.loads((report_dir / "conformance-report.json").read_text())
+    rows = {row["id"]: row for row in report["behaviours"]}
+    assert rows["start.accepted.202"]["result"] == "pass"
+    assert rows["lifecycle.pause.ABSENT"]["result"] == "fail"
+    assert rows["suspend.holds-timers"]["result"] == "pass"
+
+
 def test_the_junit_xml_carries_the_behaviour_ids(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(TAGGED)
     junit = pytester.path / "junit.xml"

@@ -29,6 +29,8 @@ from typing import Any
 
 import requests
 
+from conformance.polling import Timing, eventually
+
 STATUSES = ("PENDING", "RUNNING", "SUSPENDED", "COMPLETED", "FAILED", "TERMINATED")
 TERMINAL = ("COMPLETED", "FAILED", "TERMINATED")
 UNTIL_TIMEOUT = 30.0
@@ -595,19 +597,7 @@ def run(
             continue
         if isinstance(step, Until):
             path = f"/v1.0/workflows/dapr/{ids[step.instance]}"
-            end = time.monotonic() + step.timeout
-            while True:
-                response = http.get(base_url + path, timeout=10)
-                shown = _status_of(response)
-                if shown in step.statuses:
-                    break
-                if time.monotonic() > end:
-                    raise ScenarioError(
-                        f"{scenario.name} step {index}: {step.instance} never showed "
-                        f"{'/'.join(step.statuses)} within {step.timeout}s (last: {shown}, "
-                        f"{response.status_code} {response.text[:300]})"
-                    )
-                time.sleep(POLL)
+            response = _until(http, base_url + path, step, f"{scenario.name} step {index}")
             exchanges.append(
                 _exchange(index, "GET", path, None, response, ids, until=step.statuses)
             )
@@ -618,6 +608,24 @@ def run(
         )
         exchanges.append(_exchange(index, step.method, path, step.body, response, ids))
     return exchanges
+
+
+def _until(http: requests.Session, url: str, step: Until, where: str) -> requests.Response:
+    """GET ``url`` until the instance shows one of the step's statuses; that last answer."""
+
+    def never(response: requests.Response, _: float) -> ScenarioError:
+        return ScenarioError(
+            f"{where}: {step.instance} never showed {'/'.join(step.statuses)} within "
+            f"{step.timeout}s (last: {_status_of(response)}, {response.status_code} "
+            f"{response.text[:300]})"
+        )
+
+    return eventually(
+        lambda: http.get(url, timeout=10),
+        lambda response: _status_of(response) in step.statuses,
+        timing=Timing(deadline=step.timeout, interval=POLL),
+        on_timeout=never,
+    )
 
 
 def _status_of(response: requests.Response) -> str:
