@@ -6,7 +6,7 @@ Rules:
 - While SUSPENDED nothing progresses: events stay buffered, a fired timer or a finished child
   is held on the waiting task, and all of it takes effect on resume.
 - Terminate and purge reach the children the instance started (recursively).
-- Every change GET shows moves ``lastUpdatedAt`` strictly forward (:meth:`Transitions.touch`).
+- Every change GET shows moves ``lastUpdatedAt`` strictly forward (:meth:`InstanceChanges.touch`).
 
 The methods here are the engine's public seam: a subclass passed as ``Engine(transitions=...)``
 changes one rule (the broken servers of ``tests/broken`` are built that way).
@@ -17,13 +17,12 @@ Pure: no I/O, no aiohttp.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 
-from conformance.lifecycle import Lifecycle, Operation, Status
+from conformance.lifecycle import Operation, Status
 from daprhttp.refusals import error_for
-from mockserver.clock import Clock
 from mockserver.instance import Failure, Instance, Waiting
-from mockserver.journal import Journal
+from mockserver.instance_changes import InstanceChanges
 from mockserver.orchestrator import (
     SYNTHETIC_STACK_TRACE,
     ChildTask,
@@ -37,8 +36,7 @@ from mockserver.orchestrator import (
     Yielded,
     event_key,
 )
-from mockserver.runtime import WorkflowRuntime
-from mockserver.scheduler import Due, Scheduler
+from mockserver.scheduler import Due
 
 RESUME_NOT_SUSPENDED = Failure(
     "WorkflowStateError",
@@ -49,31 +47,8 @@ RESUME_NOT_SUSPENDED = Failure(
 tests/vectors/daprd-1.18.2/lifecycle.resume.RUNNING.json)."""
 
 
-class Transitions:
-    """The state changes of one engine's instances (the engine calls these; tests override)."""
-
-    def __init__(
-        self,
-        *,
-        instances: MutableMapping[str, Instance],
-        lifecycle: Lifecycle,
-        clock: Clock,
-        scheduler: Scheduler,
-        runtime: WorkflowRuntime,
-        journal: Journal | None,
-        start_delay_us: int,
-    ) -> None:
-        self.instances = instances
-        self.lifecycle = lifecycle
-        self.clock = clock
-        self.scheduler = scheduler
-        self.runtime = runtime
-        self.journal = journal
-        self.start_delay_us = start_delay_us
-        self.last_execution = 0
-        """The highest execution number handed out (kept by the store)."""
-        self._outcomes = {key: cell.expected for key, cell in lifecycle.cells.items()}
-        """``lifecycle.apply`` as one dict lookup (it is asked on every operation)."""
+class Transitions(InstanceChanges):
+    """The rules of how instances move (the engine calls these; tests override them)."""
 
     # --- what the table answers now ------------------------------------------------------------
 
@@ -162,106 +137,6 @@ class Transitions:
         del self.instances[instance.instance_id]
         self.runtime.forget(instance.instance_id)
         self.changed(instance)
-
-    # --- starts and ends -------------------------------------------------------------------------
-
-    def create(
-        self,
-        workflow_name: str,
-        instance_id: str,
-        input_text: str | None,
-        *,
-        parent: tuple[str, int] | None,
-        schedule: bool = True,
-    ) -> Instance:
-        """A new PENDING instance; its start is scheduled unless ``schedule`` is False."""
-        previous = self.instances.get(instance_id)
-        self.runtime.forget(instance_id)
-        instance = Instance(
-            instance_id=instance_id,
-            workflow_name=workflow_name,
-            execution=self.next_execution(),
-            status=Status.PENDING,
-            input=input_text,
-            last_updated_us=previous.last_updated_us if previous else 0,
-            parent=parent,
-        )
-        instance.lifetime = instance.execution
-        self.touch(instance)
-        self.instances[instance_id] = instance
-        if schedule:
-            self.scheduler.after(self.start_delay_us, Due("start", instance_id, instance.execution))
-        return instance
-
-    def process_start(self, instance: Instance) -> None:
-        """The start is processed: the instance runs (unless paused or ended meanwhile)."""
-        if instance.ready:
-            return
-        self.mark_started(instance)
-        if instance.status is Status.PENDING:
-            instance.status = Status.RUNNING
-        self.touch(instance)
-        self.scheduler.wake(instance.instance_id)
-
-    def mark_started(self, instance: Instance) -> None:
-        """The instance's createdAt is known from now on."""
-        if not instance.ready:
-            instance.ready = True
-            instance.created_us = self.clock.now_us()
-
-    def finish(
-        self,
-        instance: Instance,
-        status: Status,
-        *,
-        output: str | None = None,
-        failure: Failure | None = None,
-    ) -> None:
-        instance.status = status
-        instance.output = output
-        instance.failure = failure
-        instance.waiting = None
-        self.runtime.forget(instance.instance_id)
-        self.touch(instance)
-        self.notify_parent(instance)
-
-    def children(self, instance: Instance) -> Iterator[Instance]:
-        for child_id, execution in instance.children:
-            child = self.instances.get(child_id)
-            if child is not None and child.execution == execution:
-                yield child
-
-    def notify_parent(self, child: Instance) -> None:
-        """Hand an ended child's result to the parent that waits for it."""
-        if child.parent is None:
-            return
-        parent_id, execution = child.parent
-        parent = self.instances.get(parent_id)
-        if parent is None or parent.execution != execution:
-            return
-        waiting = parent.waiting
-        if (
-            waiting is None
-            or waiting.kind != "child"
-            or waiting.child_id != child.instance_id
-            or waiting.child_execution != child.execution
-        ):
-            return
-        now = self.clock.now_us()
-        if child.status is Status.COMPLETED:
-            waiting.result = TaskResult("child", at_us=now, payload=child.output)
-        elif child.failure is not None:
-            waiting.result = TaskResult(
-                "child",
-                at_us=now,
-                failure=f"child workflow '{child.instance_id}' failed: {child.failure.message}",
-            )
-        else:
-            waiting.result = TaskResult(
-                "child", at_us=now, failure=f"child workflow '{child.instance_id}' was terminated"
-            )
-        self.changed(parent)
-        self.scheduler.wake(parent.instance_id)
 
     # --- running the workflow --------------------------------------------------------------------
 
@@ -364,25 +239,6 @@ class Transitions:
         self.scheduler.after(
             self.start_delay_us, Due("start", instance.instance_id, instance.execution)
         )
-
-    # --- bookkeeping -----------------------------------------------------------------------------
-
-    def touch(self, instance: Instance) -> None:
-        """Record a change: lastUpdatedAt moves strictly forward, even on a frozen clock."""
-        now = self.clock.now_us()
-        last = instance.last_updated_us
-        instance.last_updated_us = now if now > last else last + 1
-        if self.journal is not None:
-            self.journal.changed.add(instance.instance_id)
-
-    def changed(self, instance: Instance) -> None:
-        """Record a change GET does not show (lastUpdatedAt stays)."""
-        if self.journal is not None:
-            self.journal.changed.add(instance.instance_id)
-
-    def next_execution(self) -> int:
-        self.last_execution += 1
-        return self.last_execution
 
 
 Effect = Callable[[Transitions, Instance, Operation], None]
