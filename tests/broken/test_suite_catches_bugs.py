@@ -1,10 +1,10 @@
 """The conformance suite fails against every broken variant of the mock, for the right reason.
 
-Each variant (``variants.py``) is served on a free loopback port and the scenario tests of the
-behaviours that must catch its bug run against it in a subprocess. The run must fail; among the
-failures must be a test of each of those behaviours, whose message names the behaviour and
-says what is wrong. The control runs the same selections against the unbroken mock, where they
-must pass, so a failure proves the bug and not a flaky test.
+Each variant (``tests/broken/variants/``) is served on a free loopback port and the scenario
+tests of the behaviours that must catch its bug run against it in a subprocess. The run must
+fail; among the failures must be a test of each of those behaviours, whose message names the
+behaviour and says what is wrong. The control runs the same selections against the unbroken
+mock, where they must pass, so a failure proves the bug and not a flaky test.
 
 The runs of the selected tests start together, ``PARALLEL_RUNS`` at a time (most of a run is
 the suite waiting out a deadline for an effect that never comes), and each test reads its own.
