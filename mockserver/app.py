@@ -19,7 +19,7 @@ from daprhttp.dispatch import DAPR_API, DaprApi
 from daprhttp.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
 from daprhttp.middlewares import error_middleware, token_middleware
 from daprhttp.validation import ResponseValidator, validation_middleware
-from mockserver import __version__, control
+from mockserver import __version__, control, workflow_file
 from mockserver.admission import ADMISSION, Admission, admitting_dispatch
 from mockserver.backend import ENGINE, EngineBackend
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
@@ -55,7 +55,7 @@ class MockOptions(TypedDict, total=False):
     transition_delay: float
     validate_responses: bool
     app_id: str
-    workflows: Mapping[str, Workflow]
+    workflows: Mapping[str, Workflow] | str | os.PathLike[str]
     api_token: str | None
     max_body_size: int
     read_buffer_size: int
@@ -71,7 +71,7 @@ def create_app(
     transition_delay: float = 0.0,
     validate_responses: bool = False,
     app_id: str = DEFAULT_APP_ID,
-    workflows: Mapping[str, Workflow] = WORKFLOWS,
+    workflows: Mapping[str, Workflow] | str | os.PathLike[str] = WORKFLOWS,
     api_token: str | None = None,
     max_body_size: int = MAX_BODY_BYTES,
     read_buffer_size: int = DEFAULT_READ_BUFFER_BYTES,
@@ -86,7 +86,10 @@ def create_app(
     stays PENDING after start. ``transition_delay``: seconds after a 202 command before its
     effect shows. ``validate_responses``: check every workflow answer against ``openapi.yaml``
     and raise on a mismatch (for tests). ``app_id``: the ``id`` in ``GET /v1.0/metadata``.
-    ``workflows``: the workflows by name (default: the six conformance workflows).
+    ``workflows``: the workflows by name (default: the six conformance workflows), or the path
+    of a workflows file (``mockserver.workflow_file``) whose workflows are added to the six (a
+    declared name replaces a built-in one); a bad file raises
+    :class:`~mockserver.workflow_file.WorkflowFileError` with one line per problem.
     ``api_token``: require daprd's ``dapr-api-token`` header (``daprhttp.middlewares``).
     ``max_body_size``: daprd's ``--max-body-size`` in bytes (0: no limit). ``read_buffer_size``:
     daprd's ``--read-buffer-size``, which bounds the request line and headers
@@ -101,6 +104,8 @@ def create_app(
         or (max_instances is not None and max_instances < 1)
     ):
         raise ValueError("max_body_size >= 0, read_buffer_size > 0 and max_instances >= 1 please")
+    if isinstance(workflows, str | os.PathLike):
+        workflows = {**WORKFLOWS, **workflow_file.load(workflows)}
     sqlite_store = None if store is None else SqliteStore(store, synchronous=store_sync)
     snapshot = None if sqlite_store is None else sqlite_store.load()
     engine = Engine(

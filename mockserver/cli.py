@@ -22,6 +22,7 @@ from mockserver import __version__
 from mockserver.api_log import API_LOG, ApiCallLogger
 from mockserver.app import DEFAULT_APP_ID, create_app
 from mockserver.store import StoreError
+from mockserver.workflow_file import WorkflowFileError
 
 READY_LINE = ready_line_template(MOCK_PROGRAM)
 """Printed once on stdout when the mock accepts connections (the suite's CLI waits for it)."""
@@ -116,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", default="info", choices=("debug", "info", "warning", "error")
     )
+    parser.add_argument(
+        "--workflows",
+        metavar="FILE",
+        help="a YAML or JSON file of declared workflows, run beside the six built-in ones "
+        "(a declared name replaces a built-in one; see docs/workflows.md)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -180,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as error:
         print(f"dapr-workflow-mock: {error}", file=sys.stderr)
         return 1
+    except WorkflowFileError as error:
+        for problem in error.problems:
+            print(f"dapr-workflow-mock: {problem}", file=sys.stderr)
+        return 2
     except OSError as error:  # the address is taken or not on this machine
         print(
             f"dapr-workflow-mock: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr
@@ -201,6 +212,7 @@ async def _serve(args: argparse.Namespace) -> None:
         max_instances=args.max_instances,
         store=args.store,
         store_sync=args.store_sync,
+        **({"workflows": args.workflows} if args.workflows else {}),
     )
     warning = exposure_warning(args.host)
     if warning is not None:

@@ -45,7 +45,7 @@ class Waiting:
     def for_task(cls, task: EventTask | TimerTask | ChildTask, index: int) -> Waiting:
         """What waiting for ``task``, the ``index``-th of its execution, looks like."""
         if isinstance(task, EventTask):
-            return cls("event", index, name=task.name)
+            return cls("event", index, name=task.name, due_us=task.due_us)
         if isinstance(task, TimerTask):
             return cls("timer", index, due_us=task.due_us)
         return cls("child", index, child_id=task.instance_id)
@@ -62,7 +62,8 @@ class Waiting:
 
     def describe(self) -> str:
         if self.kind == "event":
-            return f"event {self.name}"
+            until = "" if self.due_us is None else f" until {self.due_us} us"
+            return f"event {self.name}{until}"
         if self.kind == "timer":
             return f"timer due at {self.due_us} us"
         return f"child workflow {self.child_id}"

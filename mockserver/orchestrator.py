@@ -57,9 +57,11 @@ _JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 @dataclass(frozen=True, slots=True)
 class EventTask:
-    """Wait for the next external event called ``name``."""
+    """Wait for the next external event called ``name`` (until ``due_us``, when set)."""
 
     name: str
+    due_us: int | None = None
+    """Give up at this time: the wait raises :class:`EventTimeoutError` in the workflow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,8 @@ class TaskResult:
     """The event payload (raw text) or the child's output (JSON text)."""
     failure: str | None = None
     """Why the child failed; the task then raises in the workflow."""
+    timed_out: bool = False
+    """The event did not come before the wait's time ran out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,10 @@ Step = Yielded | Returned | ContinuedAsNew | Failed
 
 class TaskFailedError(Exception):
     """Raised inside a workflow whose child workflow failed (named as the Dapr SDKs name it)."""
+
+
+class EventTimeoutError(TimeoutError):
+    """Raised inside a workflow whose wait for an event ran out of time."""
 
 
 class ReplayMismatch(RuntimeError):
@@ -199,6 +207,11 @@ class Context:
     def wait_for_external_event(self, name: str) -> EventTask:
         return EventTask(event_key(name))
 
+    def wait_for_external_event_until(self, name: str, seconds: float) -> EventTask:
+        """The next event called ``name``, or :class:`EventTimeoutError` after ``seconds``
+        (the mock's own: the SDKs race the event against a timer)."""
+        return EventTask(event_key(name), self.now_us + seconds_to_us(seconds))
+
     def create_timer(self, seconds: float) -> TimerTask:
         return TimerTask(self.now_us + seconds_to_us(seconds))
 
@@ -249,6 +262,8 @@ class Execution:
         context = self.context
         if result.at_us > context.now_us:
             context.now_us = result.at_us
+        if result.timed_out:
+            return self._move(None, EventTimeoutError("the event did not come in time"))
         if result.failure is not None:
             return self._move(None, TaskFailedError(result.failure))
         try:

@@ -246,12 +246,13 @@ def decode_due(text: str) -> Due:
 
 
 def _encode_result(result: TaskResult) -> list[Any]:
-    return [result.kind, result.at_us, result.payload, result.failure]
+    encoded = [result.kind, result.at_us, result.payload, result.failure]
+    return [*encoded, True] if result.timed_out else encoded
 
 
 def _decode_result(raw: list[Any]) -> TaskResult:
-    kind, at_us, payload, failure = raw
-    return TaskResult(kind, at_us=at_us, payload=payload, failure=failure)
+    kind, at_us, payload, failure, *timed_out = raw
+    return TaskResult(kind, at_us=at_us, payload=payload, failure=failure, timed_out=any(timed_out))
 
 
 def _encode_waiting(waiting: Waiting) -> dict[str, Any]:

@@ -154,7 +154,8 @@ class Transitions(InstanceChanges):
             self.record(instance, step)
 
     def take_result(self, instance: Instance) -> TaskResult | None:
-        """The awaited task's result, if it is there (an event is taken from the buffer)."""
+        """The awaited task's result, if it is there (an event is taken from the buffer; a
+        buffered event wins over a timeout that fell due while SUSPENDED)."""
         waiting = instance.waiting
         if waiting is None:
             return None
@@ -163,7 +164,7 @@ class Transitions(InstanceChanges):
         assert waiting.name is not None
         queue = instance.events.get(waiting.name)
         if not queue:
-            return None
+            return waiting.result
         payload = queue.popleft()
         if not queue:
             del instance.events[waiting.name]
@@ -171,9 +172,12 @@ class Transitions(InstanceChanges):
 
     def timer_fired(self, instance: Instance, index: int) -> None:
         waiting = instance.waiting
-        if waiting is None or waiting.kind != "timer" or waiting.index != index:
+        if waiting is None or waiting.index != index or waiting.kind == "child":
             return
-        waiting.result = TaskResult("timer", self.clock.now_us())
+        if waiting.kind == "event":  # the wait for an event ran out of time
+            waiting.result = TaskResult("event", self.clock.now_us(), timed_out=True)
+        else:
+            waiting.result = TaskResult("timer", self.clock.now_us())
         if self.journal is not None:
             self.journal.changed.add(instance.instance_id)
         self.scheduler.wake(instance.instance_id)
@@ -197,7 +201,8 @@ class Transitions(InstanceChanges):
     def wait(self, instance: Instance, task: EventTask | TimerTask | ChildTask) -> Waiting:
         """Wait for a new task: schedule the timer or start the child."""
         waiting = Waiting.for_task(task, len(instance.history))
-        if isinstance(task, TimerTask):
+        if isinstance(task, TimerTask) or (isinstance(task, EventTask) and task.due_us):
+            assert task.due_us is not None
             self.scheduler.at(
                 task.due_us, Due("timer", instance.instance_id, instance.execution, waiting.index)
             )
