@@ -30,7 +30,8 @@ from mockserver.gc_policy import frozen_survivors
 from mockserver.journal import Snapshot
 from mockserver.store import SqliteStore, Synchronous
 
-ClockMode = Literal["real", "manual"]
+ClockMode = Literal["real", "manual", "skip"]
+UnknownWorkflows = Literal["fail", "hold"]
 DEFAULT_APP_ID = "dapr-workflow-mock"
 MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES
 """daprd's default ``--max-body-size`` (4 MiB); a larger body is 400 ``ERR_BODY_READ``."""
@@ -62,6 +63,7 @@ class MockOptions(TypedDict, total=False):
     max_instances: int | None
     store: str | os.PathLike[str] | None
     store_sync: Synchronous
+    unknown_workflows: UnknownWorkflows
 
 
 def create_app(
@@ -78,17 +80,21 @@ def create_app(
     max_instances: int | None = None,
     store: str | os.PathLike[str] | None = None,
     store_sync: Synchronous = "normal",
+    unknown_workflows: UnknownWorkflows = "fail",
 ) -> web.Application:
     """A mock daprd.
 
-    ``clock``: ``"real"`` (wall-clock time), ``"manual"`` (moves only through
-    ``POST /_mock/clock/advance``) or a :class:`Clock`. ``start_delay``: seconds an instance
-    stays PENDING after start. ``transition_delay``: seconds after a 202 command before its
-    effect shows. ``validate_responses``: check every workflow answer against ``openapi.yaml``
-    and raise on a mismatch (for tests). ``app_id``: the ``id`` in ``GET /v1.0/metadata``.
-    ``workflows``: the workflows by name (default: the six conformance workflows), or the path
-    of a workflows file (``mockserver.workflow_file``) whose workflows are added to the six (a
-    declared name replaces a built-in one); a bad file raises
+    ``clock``: ``"real"`` (wall-clock time), ``"manual"`` (moves only through ``POST
+    /_mock/clock/advance``), ``"skip"`` (a manual clock that also jumps to the next due moment
+    by itself whenever every live instance waits only on time) or a :class:`Clock`.
+    ``unknown_workflows``: ``"fail"`` (as daprd with an SDK app: a name nobody registered fails)
+    or ``"hold"`` (such an instance stays RUNNING until the control API ends it).
+    ``start_delay``: seconds an instance stays PENDING after start. ``transition_delay``:
+    seconds after a 202 command before its effect shows. ``validate_responses``: check every
+    workflow answer against ``openapi.yaml`` and raise on a mismatch (for tests). ``app_id``:
+    the ``id`` in ``GET /v1.0/metadata``. ``workflows``: the workflows by name (default: the six
+    conformance workflows), or the path of a workflows file (``mockserver.workflow_file``) whose
+    workflows are added to the six (a declared name replaces a built-in one); a bad file raises
     :class:`~mockserver.workflow_file.WorkflowFileError` with one line per problem.
     ``api_token``: require daprd's ``dapr-api-token`` header (``daprhttp.middlewares``).
     ``max_body_size``: daprd's ``--max-body-size`` in bytes (0: no limit). ``read_buffer_size``:
@@ -115,6 +121,8 @@ def create_app(
         transition_delay=transition_delay,
         workflows=workflows,
         store=sqlite_store,
+        unknown_workflows=unknown_workflows,
+        time_skipping=clock == "skip",
     )
     if snapshot is not None:
         engine.restore(snapshot)
@@ -152,11 +160,11 @@ def create_app(
 def _make_clock(clock: ClockMode | Clock, snapshot: Snapshot | None = None) -> Clock:
     if clock == "real":
         return RealClock()
-    if clock == "manual":
+    if clock in ("manual", "skip"):
         # A manual clock goes on from the reading the store kept.
         return ManualClock(None if snapshot is None else snapshot.now_us)
     if isinstance(clock, str):
-        raise ValueError(f"unknown clock {clock!r}; use 'real', 'manual' or a Clock")
+        raise ValueError(f"unknown clock {clock!r}; use 'real', 'manual', 'skip' or a Clock")
     return clock
 
 

@@ -47,9 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--clock",
-        choices=("real", "manual"),
+        choices=("real", "manual", "skip"),
         default="real",
-        help="'real' time, or a 'manual' clock moved by POST /_mock/clock/advance",
+        help="'real' time, a 'manual' clock moved by POST /_mock/clock/advance, or 'skip': "
+        "manual, and it jumps to the next due moment whenever every live instance waits only "
+        "on time",
+    )
+    parser.add_argument(
+        "--unknown-workflows",
+        choices=("fail", "hold"),
+        default="fail",
+        help="a workflow name nobody declared: 'fail' it as daprd with an SDK app does "
+        "(default), or 'hold' it RUNNING until the control API completes or fails it",
     )
     parser.add_argument(
         "--start-delay",
@@ -212,6 +221,7 @@ async def _serve(args: argparse.Namespace) -> None:
         max_instances=args.max_instances,
         store=args.store,
         store_sync=args.store_sync,
+        unknown_workflows=args.unknown_workflows,
         **({"workflows": args.workflows} if args.workflows else {}),
     )
     warning = exposure_warning(args.host)

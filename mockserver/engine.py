@@ -26,6 +26,7 @@ import math
 import uuid
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import Literal
 
 from conformance.lifecycle import Lifecycle, Operation, Status
 from conformance.workflows import WORKFLOWS, Workflow
@@ -65,6 +66,8 @@ class Engine:
         workflows: Mapping[str, Workflow] = WORKFLOWS,
         store: Store | None = None,
         transitions: type[Transitions] = Transitions,
+        unknown_workflows: Literal["fail", "hold"] = "fail",
+        time_skipping: bool = False,
     ) -> None:
         if start_delay < 0 or transition_delay < 0:
             raise ValueError("start_delay and transition_delay must not be negative")
@@ -75,7 +78,10 @@ class Engine:
         self._store = store
         self._journal = Journal() if store is not None else None
         self._scheduler = Scheduler(clock, self._journal)
-        self._runtime = WorkflowRuntime(workflows)
+        self._runtime = WorkflowRuntime(workflows, hold_unknown=unknown_workflows == "hold")
+        if time_skipping and not isinstance(clock, ManualClock):
+            raise ValueError("time skipping needs a manual clock")
+        self._time_skipping = time_skipping
         self.transitions = transitions(
             instances=self._instances,
             lifecycle=lifecycle,
@@ -88,6 +94,11 @@ class Engine:
         """How instances move; the seam a test replaces to change one rule."""
         self._run_scheduler = partial(self._scheduler.run, progress=self._progress, fire=self._fire)
         """:meth:`Scheduler.run` with this engine's callbacks, bound once (settle is hot)."""
+
+    @property
+    def time_skipping(self) -> bool:
+        """The clock jumps by itself while every live instance waits only on time."""
+        return self._time_skipping
 
     @property
     def on_schedule(self) -> Callable[[], None] | None:
@@ -253,6 +264,14 @@ class Engine:
         self.settle()
         return view(instance)
 
+    def force_custom_status(self, instance_id: str, custom_status: str | None) -> InstanceView:
+        """Set an active instance's custom status (as the workflow would)."""
+        instance = self._forceable(instance_id)
+        instance.custom_status = custom_status
+        self.transitions.touch(instance)
+        self.settle()
+        return view(instance)
+
     def forget_live_state(self) -> None:
         """Drop every live workflow generator, as a restart would; they come back by replay."""
         self._runtime.clear()
@@ -300,9 +319,35 @@ class Engine:
         """Progress woken instances and fire due work until nothing is left, or until ``budget``
         entries fired (the scheduler loop fires the rest); returns the number fired."""
         fired = self._run_scheduler(budget)
+        if self._time_skipping:
+            fired += self._skip_time(budget - fired)
         if self._journal:
             self._commit()
         return fired
+
+    def _skip_time(self, budget: int) -> int:
+        """Time skipping: while every live instance waits only on time, jump the clock to the
+        next due moment and fire what falls due there (in due order, as real time would)."""
+        fired = 0
+        while fired < budget and self._only_time_passes():
+            due_us = self._scheduler.next_due_us()
+            if due_us is None:
+                break
+            self._move_clock(max(due_us, self.clock.now_us()))
+            fired += self._run_scheduler(budget - fired)
+        return fired
+
+    def _only_time_passes(self) -> bool:
+        """No live instance waits for anything but time (an event, a resume, the control API)."""
+        for instance in self._instances.values():
+            status = instance.status
+            if status is Status.SUSPENDED:
+                return False
+            if status is Status.RUNNING and instance.ready:
+                waiting = instance.waiting
+                if waiting is not None and waiting.result is None and waiting.kind != "timer":
+                    return False
+        return True
 
     def _progress(self, instance_id: str) -> None:
         instance = self._instances.get(instance_id)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from conformance.lifecycle import Status
 from daprhttp.view import InstanceView
-from mockserver.orchestrator import ChildTask, EventTask, TaskResult, TimerTask
+from mockserver.orchestrator import EventTask, HeldTask, Task, TaskResult, TimerTask
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class Failure:
 class Waiting:
     """The task an instance's workflow waits for (plain data)."""
 
-    kind: Literal["event", "timer", "child"]
+    kind: Literal["event", "timer", "child", "held"]
     index: int
     """The task's position in the execution: its result becomes ``history[index]``."""
     name: str | None = None
@@ -42,8 +42,10 @@ class Waiting:
     """A fired timer or a finished child, not yet handed to the workflow."""
 
     @classmethod
-    def for_task(cls, task: EventTask | TimerTask | ChildTask, index: int) -> Waiting:
+    def for_task(cls, task: Task, index: int) -> Waiting:
         """What waiting for ``task``, the ``index``-th of its execution, looks like."""
+        if isinstance(task, HeldTask):
+            return cls("held", index)
         if isinstance(task, EventTask):
             return cls("event", index, name=task.name, due_us=task.due_us)
         if isinstance(task, TimerTask):
@@ -66,6 +68,8 @@ class Waiting:
             return f"event {self.name}{until}"
         if self.kind == "timer":
             return f"timer due at {self.due_us} us"
+        if self.kind == "held":
+            return "the control API (no workflow of this name is declared)"
         return f"child workflow {self.child_id}"
 
 

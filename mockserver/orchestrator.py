@@ -80,8 +80,19 @@ class ChildTask:
     instance_id: str
 
 
-Task = EventTask | TimerTask | ChildTask
-TASK_TYPES = (EventTask, TimerTask, ChildTask)
+@dataclass(frozen=True, slots=True)
+class HeldTask:
+    """Wait for the control API: what a workflow nobody declared does under ``hold``."""
+
+
+Task = EventTask | TimerTask | ChildTask | HeldTask
+TASK_TYPES = (EventTask, TimerTask, ChildTask, HeldTask)
+
+
+def held_workflow(ctx: Any, input: Any) -> Generator[HeldTask, Any, None]:
+    """Stands in for a workflow nobody declared: RUNNING, with its input, until the control API
+    completes or fails it (``/_mock/instances/{id}/complete`` or ``/fail``)."""
+    yield HeldTask()
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from mockserver.orchestrator import (
     Failed,
     Returned,
     Step,
+    Task,
     TaskResult,
     TimerTask,
     Yielded,
@@ -198,7 +199,7 @@ class Transitions(InstanceChanges):
         elif isinstance(step, ContinuedAsNew):
             self.continue_as_new(instance, step.input)
 
-    def wait(self, instance: Instance, task: EventTask | TimerTask | ChildTask) -> Waiting:
+    def wait(self, instance: Instance, task: Task) -> Waiting:
         """Wait for a new task: schedule the timer or start the child."""
         waiting = Waiting.for_task(task, len(instance.history))
         if isinstance(task, TimerTask) or (isinstance(task, EventTask) and task.due_us):
