@@ -148,21 +148,38 @@ def test_the_command_refuses_a_bad_file_with_one_line_per_problem(tmp_path: Path
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
-async def test_the_mock_runs_a_declared_workflow_over_http(
+async def test_the_mock_runs_the_example_as_docs_workflows_md_walks_through_it(
     make_mock: MockFactory,
 ) -> None:
     dapr = await make_mock(clock="manual", workflows=ORDERS)
-    body = '{"id": "o-1", "items": ["book"], "amount": 12}'
-    assert (await dapr.start("OrderWorkflow", "o-1", body=body)).status == 202
-    assert await dapr.status("o-1") == "RUNNING"
-    assert (await dapr.properties("o-1"))["dapr.workflow.custom_status"] == "reserving"
+    body = '{"id": "o1", "items": ["book"], "amount": 12}'
+    assert (await dapr.start("OrderWorkflow", "o1", body=body)).status == 202
+    assert await dapr.status("o1") == "RUNNING"
+    assert (await dapr.properties("o1"))["dapr.workflow.custom_status"] == "reserving"
     await dapr.advance(5)
-    assert (await dapr.properties("o-1"))["dapr.workflow.custom_status"] == "awaiting approval"
-    assert (await dapr.raise_event("o-1", "approval", '{"approved": true}')).status == 202
-    await dapr.advance(60)
-    assert await dapr.status("o-1") == "COMPLETED"
-    output = json.loads((await dapr.properties("o-1"))["dapr.workflow.output"])
-    assert output["order"] == "o-1" and output["shipments"] == ["parcel-1", "parcel-2"]
+    assert (await dapr.properties("o1"))["dapr.workflow.custom_status"] == "awaiting approval"
+    assert (await dapr.raise_event("o1", "approval", '{"approved": true}')).status == 202
+    assert (await dapr.properties("o1"))["dapr.workflow.custom_status"] == "shipping"
+    await dapr.advance(45)
+    assert await dapr.status("o1") == "COMPLETED"
+    output = json.loads((await dapr.properties("o1"))["dapr.workflow.output"])
+    assert output == {"order": "o1", "receipt": "r-o1", "shipments": ["parcel-1", "parcel-2"]}
+
+
+async def test_the_example_order_is_rejected_or_times_out_as_the_docs_say(
+    make_mock: MockFactory,
+) -> None:
+    dapr = await make_mock(clock="manual", workflows=ORDERS)
+    body = '{"id": "o2", "items": [], "amount": 1}'
+    await dapr.start("OrderWorkflow", "o2", body=body)
+    await dapr.start("OrderWorkflow", "o3", body=body.replace("o2", "o3"))
+    await dapr.advance(5)
+    await dapr.raise_event("o2", "approval", '{"approved": false}')
+    await dapr.advance(86_400)
+    rejected, late = await dapr.properties("o2"), await dapr.properties("o3")
+    assert rejected["dapr.workflow.failure.error_type"] == "OrderRejected"
+    assert late["dapr.workflow.failure.error_type"] == "ApprovalTimeout"
+    assert late["dapr.workflow.failure.error_message"] == "order o3 was not approved within a day"
 
 
 async def test_a_declared_workflow_mid_activity_survives_a_restart(
