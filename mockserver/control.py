@@ -14,6 +14,8 @@ Routes (JSON in, JSON out; errors are ``{"errorCode", "message"}`` with ``MOCK_*
 - ``POST /_mock/instances/{instanceID}/custom-status`` ``{"customStatus": any JSON}`` -> 200 the
   instance with that custom status (a string kept as it is, anything else as JSON, as the
   Python SDK stores it); for an active instance, e.g. one held by ``--unknown-workflows hold``.
+- ``GET /_mock/instances/{instanceID}/history`` -> 200 ``{"instanceID", "events": [...]}``: what
+  happened in its current execution, as Dapr's workflow history events (``mockserver.history``).
 - ``POST /_mock/faults`` a fault rule (see :mod:`mockserver.faults`) -> 201 the rule with its
   ``id``; 400 ``MOCK_BAD_REQUEST`` for a rule the mock cannot use.
 - ``GET /_mock/faults`` -> 200 ``{"faults": [rule, ...]}`` (with ``fired`` counts).
@@ -51,6 +53,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/complete", _complete)
     app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/fail", _fail)
     app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/custom-status", _custom_status)
+    app.router.add_get(f"{PREFIX}/instances/{{instanceID}}/history", _history)
     app.router.add_post(f"{PREFIX}/faults", _add_fault)
     app.router.add_get(f"{PREFIX}/faults", _list_faults)
     app.router.add_delete(f"{PREFIX}/faults", _clear_faults)
@@ -128,6 +131,12 @@ async def _fail(request: web.Request) -> web.Response:
         raise ControlError("MOCK_BAD_REQUEST", 400, "message and errorType must be strings")
     view = request.app[ENGINE].force_fail(request.match_info["instanceID"], message, error_type)
     return result_response(200, instance_body(view))
+
+
+async def _history(request: web.Request) -> web.Response:
+    instance_id = request.match_info["instanceID"]
+    events = request.app[ENGINE].history(instance_id)
+    return result_response(200, {"instanceID": instance_id, "events": events})
 
 
 async def _custom_status(request: web.Request) -> web.Response:

@@ -128,10 +128,17 @@ class _Runner:
             raise self.failure(step["fail"])
 
     def activity(self, activity: Mapping[str, Any]) -> Generator[Any, Any, Any]:
-        done, outcome = self.plan(activity)
+        done, (kind, value) = self.plan(activity)
         self.tasks += 1
-        yield self.ctx.create_timer(done)
-        return self.outcome(activity, outcome)
+        ctx = self.ctx
+        assert isinstance(ctx, Context)  # declared workflows run only in the mock
+        result = render(value, self.scope) if kind == "result" else None
+        failure = None if kind == "result" else self.failure_text(value)
+        task = ctx.call_declared_activity(
+            activity["name"], render(activity.get("input"), self.scope), done,
+            result=result, failure=failure,
+        )  # fmt: skip
+        return (yield task)
 
     def wait_event(self, wait: Mapping[str, Any]) -> Generator[Any, Any, Any]:
         ctx = self.ctx
@@ -203,10 +210,12 @@ class _Runner:
         kind, value = outcome
         if kind == "result":
             return render(value, self.scope)
-        message = render(value["message"], self.scope)
-        raise TaskFailedError(
-            f"{self.ctx.instance_id}: Activity task #{self.tasks} failed: {message}"
-        )
+        raise TaskFailedError(self.failure_text(value))
+
+    def failure_text(self, failure: Mapping[str, Any]) -> str:
+        """A failed activity's message, in the Python SDK's words."""
+        message = render(failure["message"], self.scope)
+        return f"{self.ctx.instance_id}: Activity task #{self.tasks} failed: {message}"
 
     def seconds(self, value: Any) -> float:
         seconds = render(value, self.scope)

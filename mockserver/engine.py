@@ -26,12 +26,13 @@ import math
 import uuid
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from conformance.lifecycle import Lifecycle, Operation, Status
 from conformance.workflows import WORKFLOWS, Workflow
 from daprhttp.ids import instance_id_problem
 from daprhttp.view import InstanceView
+from mockserver import history
 from mockserver.clock import Clock, ManualClock, seconds_to_us
 from mockserver.control_errors import ControlError
 from mockserver.instance import Failure, Instance, view
@@ -264,6 +265,14 @@ class Engine:
         self.settle()
         return view(instance)
 
+    def history(self, instance_id: str) -> list[dict[str, Any]]:
+        """The instance's history events (:mod:`mockserver.history`)."""
+        self.settle()
+        instance = self._instances.get(instance_id)
+        if instance is None:
+            raise ControlError("MOCK_INSTANCE_NOT_FOUND", 404, f"no instance {instance_id!r}")
+        return history.render(instance.log)
+
     def force_custom_status(self, instance_id: str, custom_status: str | None) -> InstanceView:
         """Set an active instance's custom status (as the workflow would)."""
         instance = self._forceable(instance_id)
@@ -345,7 +354,8 @@ class Engine:
                 return False
             if status is Status.RUNNING and instance.ready:
                 waiting = instance.waiting
-                if waiting is not None and waiting.result is None and waiting.kind != "timer":
+                timed = waiting is None or waiting.kind in ("timer", "activity", "child")
+                if not timed and waiting is not None and waiting.result is None:
                     return False
         return True
 

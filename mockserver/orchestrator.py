@@ -81,12 +81,24 @@ class ChildTask:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityTask:
+    """A declared activity: done at ``due_us`` with ``result`` (JSON text), or failed with
+    ``failure`` (its message). The mock plays the activity; nothing runs it."""
+
+    name: str
+    input: str | None
+    due_us: int
+    result: str | None = None
+    failure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HeldTask:
     """Wait for the control API: what a workflow nobody declared does under ``hold``."""
 
 
-Task = EventTask | TimerTask | ChildTask | HeldTask
-TASK_TYPES = (EventTask, TimerTask, ChildTask, HeldTask)
+Task = EventTask | TimerTask | ChildTask | ActivityTask | HeldTask
+TASK_TYPES = (EventTask, TimerTask, ChildTask, ActivityTask, HeldTask)
 
 
 def held_workflow(ctx: Any, input: Any) -> Generator[HeldTask, Any, None]:
@@ -99,10 +111,10 @@ def held_workflow(ctx: Any, input: Any) -> Generator[HeldTask, Any, None]:
 class TaskResult:
     """What a waited-for task produced: one history entry, plain data."""
 
-    kind: Literal["event", "timer", "child"]
+    kind: Literal["event", "timer", "child", "activity"]
     at_us: int
     payload: str | None = None
-    """The event payload (raw text) or the child's output (JSON text)."""
+    """The event payload (raw text), or the child's or activity's output (JSON text)."""
     failure: str | None = None
     """Why the child failed; the task then raises in the workflow."""
     timed_out: bool = False
@@ -225,6 +237,24 @@ class Context:
 
     def create_timer(self, seconds: float) -> TimerTask:
         return TimerTask(self.now_us + seconds_to_us(seconds))
+
+    def call_declared_activity(
+        self,
+        name: str,
+        input: Any,
+        seconds: float,
+        *,
+        result: Any = None,
+        failure: str | None = None,
+    ) -> ActivityTask:
+        """An activity the mock plays: ``result`` after ``seconds``, or ``failure``."""
+        return ActivityTask(
+            name,
+            to_json_text(input),
+            self.now_us + seconds_to_us(seconds),
+            None if failure is not None else to_json_text(result),
+            failure,
+        )
 
     def call_child_workflow(self, name: str, *, input: Any, instance_id: str) -> ChildTask:
         return ChildTask(name=name, input=to_json_text(input), instance_id=instance_id)
