@@ -19,7 +19,7 @@ from daprhttp.dispatch import DAPR_API, DaprApi
 from daprhttp.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_BUFFER_BYTES, header_limits
 from daprhttp.middlewares import error_middleware, token_middleware
 from daprhttp.validation import ResponseValidator, validation_middleware
-from mockserver import __version__, control
+from mockserver import __version__, control, workflow_file
 from mockserver.admission import ADMISSION, Admission, admitting_dispatch
 from mockserver.backend import ENGINE, EngineBackend
 from mockserver.clock import Clock, ManualClock, RealClock, SchedulerLoop
@@ -30,7 +30,8 @@ from mockserver.gc_policy import frozen_survivors
 from mockserver.journal import Snapshot
 from mockserver.store import SqliteStore, Synchronous
 
-ClockMode = Literal["real", "manual"]
+ClockMode = Literal["real", "manual", "skip"]
+UnknownWorkflows = Literal["fail", "hold"]
 DEFAULT_APP_ID = "dapr-workflow-mock"
 MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES
 """daprd's default ``--max-body-size`` (4 MiB); a larger body is 400 ``ERR_BODY_READ``."""
@@ -55,13 +56,14 @@ class MockOptions(TypedDict, total=False):
     transition_delay: float
     validate_responses: bool
     app_id: str
-    workflows: Mapping[str, Workflow]
+    workflows: Mapping[str, Workflow] | str | os.PathLike[str]
     api_token: str | None
     max_body_size: int
     read_buffer_size: int
     max_instances: int | None
     store: str | os.PathLike[str] | None
     store_sync: Synchronous
+    unknown_workflows: UnknownWorkflows
 
 
 def create_app(
@@ -71,22 +73,29 @@ def create_app(
     transition_delay: float = 0.0,
     validate_responses: bool = False,
     app_id: str = DEFAULT_APP_ID,
-    workflows: Mapping[str, Workflow] = WORKFLOWS,
+    workflows: Mapping[str, Workflow] | str | os.PathLike[str] = WORKFLOWS,
     api_token: str | None = None,
     max_body_size: int = MAX_BODY_BYTES,
     read_buffer_size: int = DEFAULT_READ_BUFFER_BYTES,
     max_instances: int | None = None,
     store: str | os.PathLike[str] | None = None,
     store_sync: Synchronous = "normal",
+    unknown_workflows: UnknownWorkflows = "fail",
 ) -> web.Application:
     """A mock daprd.
 
-    ``clock``: ``"real"`` (wall-clock time), ``"manual"`` (moves only through
-    ``POST /_mock/clock/advance``) or a :class:`Clock`. ``start_delay``: seconds an instance
-    stays PENDING after start. ``transition_delay``: seconds after a 202 command before its
-    effect shows. ``validate_responses``: check every workflow answer against ``openapi.yaml``
-    and raise on a mismatch (for tests). ``app_id``: the ``id`` in ``GET /v1.0/metadata``.
-    ``workflows``: the workflows by name (default: the six conformance workflows).
+    ``clock``: ``"real"`` (wall-clock time), ``"manual"`` (moves only through ``POST
+    /_mock/clock/advance``), ``"skip"`` (a manual clock that also jumps to the next due moment
+    by itself whenever every live instance waits only on time) or a :class:`Clock`.
+    ``unknown_workflows``: ``"fail"`` (as daprd with an SDK app: a name nobody registered fails)
+    or ``"hold"`` (such an instance stays RUNNING until the control API ends it).
+    ``start_delay``: seconds an instance stays PENDING after start. ``transition_delay``:
+    seconds after a 202 command before its effect shows. ``validate_responses``: check every
+    workflow answer against ``openapi.yaml`` and raise on a mismatch (for tests). ``app_id``:
+    the ``id`` in ``GET /v1.0/metadata``. ``workflows``: the workflows by name (default: the six
+    conformance workflows), or the path of a workflows file (``mockserver.workflow_file``) whose
+    workflows are added to the six (a declared name replaces a built-in one); a bad file raises
+    :class:`~mockserver.workflow_file.WorkflowFileError` with one line per problem.
     ``api_token``: require daprd's ``dapr-api-token`` header (``daprhttp.middlewares``).
     ``max_body_size``: daprd's ``--max-body-size`` in bytes (0: no limit). ``read_buffer_size``:
     daprd's ``--read-buffer-size``, which bounds the request line and headers
@@ -101,6 +110,8 @@ def create_app(
         or (max_instances is not None and max_instances < 1)
     ):
         raise ValueError("max_body_size >= 0, read_buffer_size > 0 and max_instances >= 1 please")
+    if isinstance(workflows, str | os.PathLike):
+        workflows = {**WORKFLOWS, **workflow_file.load(workflows)}
     sqlite_store = None if store is None else SqliteStore(store, synchronous=store_sync)
     snapshot = None if sqlite_store is None else sqlite_store.load()
     engine = Engine(
@@ -110,6 +121,8 @@ def create_app(
         transition_delay=transition_delay,
         workflows=workflows,
         store=sqlite_store,
+        unknown_workflows=unknown_workflows,
+        time_skipping=clock == "skip",
     )
     if snapshot is not None:
         engine.restore(snapshot)
@@ -147,11 +160,11 @@ def create_app(
 def _make_clock(clock: ClockMode | Clock, snapshot: Snapshot | None = None) -> Clock:
     if clock == "real":
         return RealClock()
-    if clock == "manual":
+    if clock in ("manual", "skip"):
         # A manual clock goes on from the reading the store kept.
         return ManualClock(None if snapshot is None else snapshot.now_us)
     if isinstance(clock, str):
-        raise ValueError(f"unknown clock {clock!r}; use 'real', 'manual' or a Clock")
+        raise ValueError(f"unknown clock {clock!r}; use 'real', 'manual', 'skip' or a Clock")
     return clock
 
 

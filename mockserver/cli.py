@@ -22,6 +22,7 @@ from mockserver import __version__
 from mockserver.api_log import API_LOG, ApiCallLogger
 from mockserver.app import DEFAULT_APP_ID, create_app
 from mockserver.store import StoreError
+from mockserver.workflow_file import WorkflowFileError
 
 READY_LINE = ready_line_template(MOCK_PROGRAM)
 """Printed once on stdout when the mock accepts connections (the suite's CLI waits for it)."""
@@ -46,9 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--clock",
-        choices=("real", "manual"),
+        choices=("real", "manual", "skip"),
         default="real",
-        help="'real' time, or a 'manual' clock moved by POST /_mock/clock/advance",
+        help="'real' time, a 'manual' clock moved by POST /_mock/clock/advance, or 'skip': "
+        "manual, and it jumps to the next due moment whenever every live instance waits only "
+        "on time",
+    )
+    parser.add_argument(
+        "--unknown-workflows",
+        choices=("fail", "hold"),
+        default="fail",
+        help="a workflow name nobody declared: 'fail' it as daprd with an SDK app does "
+        "(default), or 'hold' it RUNNING until the control API completes or fails it",
     )
     parser.add_argument(
         "--start-delay",
@@ -116,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", default="info", choices=("debug", "info", "warning", "error")
     )
+    parser.add_argument(
+        "--workflows",
+        metavar="FILE",
+        help="a YAML or JSON file of declared workflows, run beside the six built-in ones "
+        "(a declared name replaces a built-in one; see docs/workflows.md)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -180,6 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as error:
         print(f"dapr-workflow-mock: {error}", file=sys.stderr)
         return 1
+    except WorkflowFileError as error:
+        for problem in error.problems:
+            print(f"dapr-workflow-mock: {problem}", file=sys.stderr)
+        return 2
     except OSError as error:  # the address is taken or not on this machine
         print(
             f"dapr-workflow-mock: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr
@@ -201,6 +221,8 @@ async def _serve(args: argparse.Namespace) -> None:
         max_instances=args.max_instances,
         store=args.store,
         store_sync=args.store_sync,
+        unknown_workflows=args.unknown_workflows,
+        **({"workflows": args.workflows} if args.workflows else {}),
     )
     warning = exposure_warning(args.host)
     if warning is not None:

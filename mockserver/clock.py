@@ -62,6 +62,12 @@ class ManualClock:
             raise ValueError(f"a manual clock cannot go back in time (advance by {seconds})")
         self._now_us += round(seconds * MICROS_PER_SECOND)
 
+    def move_to(self, now_us: int) -> None:
+        """Set the time to ``now_us`` (never back)."""
+        if now_us < self._now_us:
+            raise ValueError(f"a manual clock cannot go back in time (to {now_us} us)")
+        self._now_us = now_us
+
 
 def seconds_to_us(seconds: float) -> int:
     return round(seconds * MICROS_PER_SECOND)

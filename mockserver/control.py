@@ -2,7 +2,8 @@
 
 Routes (JSON in, JSON out; errors are ``{"errorCode", "message"}`` with ``MOCK_*`` codes):
 - ``POST /_mock/reset`` -> 200 ``{}``: forget every instance and everything scheduled.
-- ``GET /_mock/clock`` -> 200 ``{"mode": "real"|"manual", "now": RFC 3339, "nowMicros": int}``.
+- ``GET /_mock/clock`` -> 200 ``{"mode": "real"|"manual"|"skip", "now": RFC 3339,
+  "nowMicros": int}``.
 - ``POST /_mock/clock/advance`` ``{"seconds": number}`` -> 200 the clock, plus ``"fired"``
   (scheduled entries that ran); 409 ``MOCK_CLOCK_NOT_MANUAL`` on a real clock.
 - ``GET /_mock/instances`` -> 200 ``{"instances": [GET body + "mock": {...}, ...]}``.
@@ -10,6 +11,11 @@ Routes (JSON in, JSON out; errors are ``{"errorCode", "message"}`` with ``MOCK_*
   instance, now COMPLETED.
 - ``POST /_mock/instances/{instanceID}/fail`` ``{"message": str, "errorType": str}`` (both
   optional) -> 200 the instance, now FAILED.
+- ``POST /_mock/instances/{instanceID}/custom-status`` ``{"customStatus": any JSON}`` -> 200 the
+  instance with that custom status (a string kept as it is, anything else as JSON, as the
+  Python SDK stores it); for an active instance, e.g. one held by ``--unknown-workflows hold``.
+- ``GET /_mock/instances/{instanceID}/history`` -> 200 ``{"instanceID", "events": [...]}``: what
+  happened in its current execution, as Dapr's workflow history events (``mockserver.history``).
 - ``POST /_mock/faults`` a fault rule (see :mod:`mockserver.faults`) -> 201 the rule with its
   ``id``; 400 ``MOCK_BAD_REQUEST`` for a rule the mock cannot use.
 - ``GET /_mock/faults`` -> 200 ``{"faults": [rule, ...]}`` (with ``fired`` counts).
@@ -33,7 +39,7 @@ from mockserver.backend import ENGINE
 from mockserver.control_errors import ControlError
 from mockserver.engine import FORCED_FAILURE_TYPE, Engine
 from mockserver.faults import InvalidRule
-from mockserver.orchestrator import to_json_text
+from mockserver.orchestrator import custom_status_text, to_json_text
 
 PREFIX = "/_mock"
 DEFAULT_FAILURE_MESSAGE = "failed through the mock's control API"
@@ -46,6 +52,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{PREFIX}/instances", _instances)
     app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/complete", _complete)
     app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/fail", _fail)
+    app.router.add_post(f"{PREFIX}/instances/{{instanceID}}/custom-status", _custom_status)
+    app.router.add_get(f"{PREFIX}/instances/{{instanceID}}/history", _history)
     app.router.add_post(f"{PREFIX}/faults", _add_fault)
     app.router.add_get(f"{PREFIX}/faults", _list_faults)
     app.router.add_delete(f"{PREFIX}/faults", _clear_faults)
@@ -125,6 +133,22 @@ async def _fail(request: web.Request) -> web.Response:
     return result_response(200, instance_body(view))
 
 
+async def _history(request: web.Request) -> web.Response:
+    instance_id = request.match_info["instanceID"]
+    events = request.app[ENGINE].history(instance_id)
+    return result_response(200, {"instanceID": instance_id, "events": events})
+
+
+async def _custom_status(request: web.Request) -> web.Response:
+    payload = await _payload(request)
+    if "customStatus" not in payload:
+        raise ControlError("MOCK_BAD_REQUEST", 400, 'the body needs "customStatus" (any JSON)')
+    view = request.app[ENGINE].force_custom_status(
+        request.match_info["instanceID"], custom_status_text(payload["customStatus"])
+    )
+    return result_response(200, instance_body(view))
+
+
 def instance_body(view: InstanceView) -> dict[str, Any]:
     """The GET body of an instance plus what only the mock knows."""
     return {
@@ -140,7 +164,9 @@ def instance_body(view: InstanceView) -> dict[str, Any]:
 def _clock_body(engine: Engine) -> dict[str, Any]:
     now = engine.clock.now_us()
     return {
-        "mode": "manual" if engine.clock.is_manual else "real",
+        "mode": ("skip" if engine.time_skipping else "manual")
+        if engine.clock.is_manual
+        else "real",
         "now": format_rfc3339(now),
         "nowMicros": now,
     }

@@ -26,11 +26,13 @@ import math
 import uuid
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import Any, Literal
 
 from conformance.lifecycle import Lifecycle, Operation, Status
 from conformance.workflows import WORKFLOWS, Workflow
 from daprhttp.ids import instance_id_problem
 from daprhttp.view import InstanceView
+from mockserver import history
 from mockserver.clock import Clock, ManualClock, seconds_to_us
 from mockserver.control_errors import ControlError
 from mockserver.instance import Failure, Instance, view
@@ -65,6 +67,8 @@ class Engine:
         workflows: Mapping[str, Workflow] = WORKFLOWS,
         store: Store | None = None,
         transitions: type[Transitions] = Transitions,
+        unknown_workflows: Literal["fail", "hold"] = "fail",
+        time_skipping: bool = False,
     ) -> None:
         if start_delay < 0 or transition_delay < 0:
             raise ValueError("start_delay and transition_delay must not be negative")
@@ -75,7 +79,10 @@ class Engine:
         self._store = store
         self._journal = Journal() if store is not None else None
         self._scheduler = Scheduler(clock, self._journal)
-        self._runtime = WorkflowRuntime(workflows)
+        self._runtime = WorkflowRuntime(workflows, hold_unknown=unknown_workflows == "hold")
+        if time_skipping and not isinstance(clock, ManualClock):
+            raise ValueError("time skipping needs a manual clock")
+        self._time_skipping = time_skipping
         self.transitions = transitions(
             instances=self._instances,
             lifecycle=lifecycle,
@@ -88,6 +95,11 @@ class Engine:
         """How instances move; the seam a test replaces to change one rule."""
         self._run_scheduler = partial(self._scheduler.run, progress=self._progress, fire=self._fire)
         """:meth:`Scheduler.run` with this engine's callbacks, bound once (settle is hot)."""
+
+    @property
+    def time_skipping(self) -> bool:
+        """The clock jumps by itself while every live instance waits only on time."""
+        return self._time_skipping
 
     @property
     def on_schedule(self) -> Callable[[], None] | None:
@@ -213,11 +225,27 @@ class Engine:
             raise ControlError(
                 "MOCK_BAD_REQUEST", 400, f"cannot advance by {seconds} seconds: past the year 9999"
             )
-        self.clock.advance(seconds)
-        if self._journal is not None:
-            self._journal.clock_moved = True
+        clock = self.clock
+        target_us = clock.now_us() + seconds_to_us(seconds)
+        fired = 0
+        # Through each due time in order, as real time would pass: work fires at its due time
+        # (and a workflow's "now" is that time), so what it schedules next falls due as it would.
+        while fired < ADVANCE_BUDGET:
+            due_us = self._scheduler.next_due_us()
+            if due_us is None or due_us > target_us:
+                break
+            self._move_clock(max(due_us, clock.now_us()))
+            fired += self.settle(ADVANCE_BUDGET - fired)
+        self._move_clock(target_us)
+        return fired + self.settle(max(ADVANCE_BUDGET - fired, 0))
+
+    def _move_clock(self, now_us: int) -> None:
+        assert isinstance(self.clock, ManualClock)
+        if now_us > self.clock.now_us():
+            self.clock.move_to(now_us)
+            if self._journal is not None:
+                self._journal.clock_moved = True
         self._scheduler.clock_moved()
-        return self.settle(ADVANCE_BUDGET)
 
     def instances(self) -> list[InstanceView]:
         self.settle()
@@ -234,6 +262,22 @@ class Engine:
         """End an active instance as FAILED with this failure."""
         instance = self._forceable(instance_id)
         self.transitions.finish(instance, Status.FAILED, failure=Failure(error_type, message))
+        self.settle()
+        return view(instance)
+
+    def history(self, instance_id: str) -> list[dict[str, Any]]:
+        """The instance's history events (:mod:`mockserver.history`)."""
+        self.settle()
+        instance = self._instances.get(instance_id)
+        if instance is None:
+            raise ControlError("MOCK_INSTANCE_NOT_FOUND", 404, f"no instance {instance_id!r}")
+        return history.render(instance.log)
+
+    def force_custom_status(self, instance_id: str, custom_status: str | None) -> InstanceView:
+        """Set an active instance's custom status (as the workflow would)."""
+        instance = self._forceable(instance_id)
+        instance.custom_status = custom_status
+        self.transitions.touch(instance)
         self.settle()
         return view(instance)
 
@@ -284,9 +328,36 @@ class Engine:
         """Progress woken instances and fire due work until nothing is left, or until ``budget``
         entries fired (the scheduler loop fires the rest); returns the number fired."""
         fired = self._run_scheduler(budget)
+        if self._time_skipping:
+            fired += self._skip_time(budget - fired)
         if self._journal:
             self._commit()
         return fired
+
+    def _skip_time(self, budget: int) -> int:
+        """Time skipping: while every live instance waits only on time, jump the clock to the
+        next due moment and fire what falls due there (in due order, as real time would)."""
+        fired = 0
+        while fired < budget and self._only_time_passes():
+            due_us = self._scheduler.next_due_us()
+            if due_us is None:
+                break
+            self._move_clock(max(due_us, self.clock.now_us()))
+            fired += self._run_scheduler(budget - fired)
+        return fired
+
+    def _only_time_passes(self) -> bool:
+        """No live instance waits for anything but time (an event, a resume, the control API)."""
+        for instance in self._instances.values():
+            status = instance.status
+            if status is Status.SUSPENDED:
+                return False
+            if status is Status.RUNNING and instance.ready:
+                waiting = instance.waiting
+                timed = waiting is None or waiting.kind in ("timer", "activity", "child")
+                if not timed and waiting is not None and waiting.result is None:
+                    return False
+        return True
 
     def _progress(self, instance_id: str) -> None:
         instance = self._instances.get(instance_id)

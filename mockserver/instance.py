@@ -14,7 +14,8 @@ from typing import Literal
 
 from conformance.lifecycle import Status
 from daprhttp.view import InstanceView
-from mockserver.orchestrator import ChildTask, EventTask, TaskResult, TimerTask
+from mockserver.history import HistoryEvent
+from mockserver.orchestrator import ActivityTask, EventTask, HeldTask, Task, TaskResult, TimerTask
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class Failure:
 class Waiting:
     """The task an instance's workflow waits for (plain data)."""
 
-    kind: Literal["event", "timer", "child"]
+    kind: Literal["event", "timer", "child", "activity", "held"]
     index: int
     """The task's position in the execution: its result becomes ``history[index]``."""
     name: str | None = None
@@ -40,12 +41,19 @@ class Waiting:
     child_execution: int | None = None
     result: TaskResult | None = None
     """A fired timer or a finished child, not yet handed to the workflow."""
+    outcome: TaskResult | None = None
+    """An activity's planned result, handed over when it falls due (``due_us``)."""
 
     @classmethod
-    def for_task(cls, task: EventTask | TimerTask | ChildTask, index: int) -> Waiting:
+    def for_task(cls, task: Task, index: int) -> Waiting:
         """What waiting for ``task``, the ``index``-th of its execution, looks like."""
+        if isinstance(task, HeldTask):
+            return cls("held", index)
+        if isinstance(task, ActivityTask):
+            outcome = TaskResult("activity", task.due_us, payload=task.result, failure=task.failure)
+            return cls("activity", index, name=task.name, due_us=task.due_us, outcome=outcome)
         if isinstance(task, EventTask):
-            return cls("event", index, name=task.name)
+            return cls("event", index, name=task.name, due_us=task.due_us)
         if isinstance(task, TimerTask):
             return cls("timer", index, due_us=task.due_us)
         return cls("child", index, child_id=task.instance_id)
@@ -62,9 +70,14 @@ class Waiting:
 
     def describe(self) -> str:
         if self.kind == "event":
-            return f"event {self.name}"
+            until = "" if self.due_us is None else f" until {self.due_us} us"
+            return f"event {self.name}{until}"
         if self.kind == "timer":
             return f"timer due at {self.due_us} us"
+        if self.kind == "activity":
+            return f"activity {self.name} due at {self.due_us} us"
+        if self.kind == "held":
+            return "the control API (no workflow of this name is declared)"
         return f"child workflow {self.child_id}"
 
 
@@ -97,6 +110,8 @@ class Instance:
     children: list[tuple[str, int]] = field(default_factory=list)
     lifetime: int | None = None
     """The execution this instance was created with (None: unknown, restored from a store)."""
+    log: list[HistoryEvent] = field(default_factory=list)
+    """What happened in the current execution (``GET /_mock/instances/{id}/history``)."""
 
 
 def view(instance: Instance) -> InstanceView:

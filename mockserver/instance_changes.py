@@ -11,9 +11,11 @@ Pure: no I/O, no aiohttp.
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 from conformance.lifecycle import Lifecycle, Status
 from mockserver.clock import Clock
+from mockserver.history import HistoryEvent
 from mockserver.instance import Failure, Instance
 from mockserver.journal import Journal
 from mockserver.orchestrator import TaskResult
@@ -82,6 +84,7 @@ class InstanceChanges:
         if instance.ready:
             return
         self.mark_started(instance)
+        self.log(instance, "executionStarted", name=instance.workflow_name, input=instance.input)
         if instance.status is Status.PENDING:
             instance.status = Status.RUNNING
         self.touch(instance)
@@ -105,6 +108,17 @@ class InstanceChanges:
         instance.output = output
         instance.failure = failure
         instance.waiting = None
+        if status is Status.TERMINATED:
+            self.log(instance, "executionTerminated")
+        else:
+            self.log(
+                instance,
+                "executionCompleted",
+                status=f"ORCHESTRATION_STATUS_{status.value}",
+                result=output,
+                error_type=failure.error_type if failure else None,
+                error_message=failure.message if failure else None,
+            )
         self.runtime.forget(instance.instance_id)
         self.touch(instance)
         self.notify_parent(instance)
@@ -133,21 +147,32 @@ class InstanceChanges:
             return
         now = self.clock.now_us()
         if child.status is Status.COMPLETED:
+            self.log(parent, "subOrchestrationInstanceCompleted", result=child.output)
             waiting.result = TaskResult("child", at_us=now, payload=child.output)
         elif child.failure is not None:
+            self.log(
+                parent,
+                "subOrchestrationInstanceFailed",
+                error_type=child.failure.error_type,
+                error_message=child.failure.message,
+            )
             waiting.result = TaskResult(
                 "child",
                 at_us=now,
                 failure=f"child workflow '{child.instance_id}' failed: {child.failure.message}",
             )
         else:
-            waiting.result = TaskResult(
-                "child", at_us=now, failure=f"child workflow '{child.instance_id}' was terminated"
-            )
+            message = f"child workflow '{child.instance_id}' was terminated"
+            self.log(parent, "subOrchestrationInstanceFailed", error_message=message)
+            waiting.result = TaskResult("child", at_us=now, failure=message)
         self.changed(parent)
         self.scheduler.wake(parent.instance_id)
 
     # --- bookkeeping -----------------------------------------------------------------------------
+
+    def log(self, instance: Instance, event_type: str, **fields: Any) -> None:
+        """Add to the instance's history (kept with it; shown by the control API)."""
+        instance.log.append(HistoryEvent(event_type, self.clock.now_us(), **fields))
 
     def touch(self, instance: Instance) -> None:
         """Record a change: lastUpdatedAt moves strictly forward, even on a frozen clock."""

@@ -57,9 +57,11 @@ _JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 @dataclass(frozen=True, slots=True)
 class EventTask:
-    """Wait for the next external event called ``name``."""
+    """Wait for the next external event called ``name`` (until ``due_us``, when set)."""
 
     name: str
+    due_us: int | None = None
+    """Give up at this time: the wait raises :class:`EventTimeoutError` in the workflow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +80,45 @@ class ChildTask:
     instance_id: str
 
 
-Task = EventTask | TimerTask | ChildTask
-TASK_TYPES = (EventTask, TimerTask, ChildTask)
+@dataclass(frozen=True, slots=True)
+class ActivityTask:
+    """A declared activity: done at ``due_us`` with ``result`` (JSON text), or failed with
+    ``failure`` (its message). The mock plays the activity; nothing runs it."""
+
+    name: str
+    input: str | None
+    due_us: int
+    result: str | None = None
+    failure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldTask:
+    """Wait for the control API: what a workflow nobody declared does under ``hold``."""
+
+
+Task = EventTask | TimerTask | ChildTask | ActivityTask | HeldTask
+TASK_TYPES = (EventTask, TimerTask, ChildTask, ActivityTask, HeldTask)
+
+
+def held_workflow(ctx: Any, input: Any) -> Generator[HeldTask, Any, None]:
+    """Stands in for a workflow nobody declared: RUNNING, with its input, until the control API
+    completes or fails it (``/_mock/instances/{id}/complete`` or ``/fail``)."""
+    yield HeldTask()
 
 
 @dataclass(frozen=True, slots=True)
 class TaskResult:
     """What a waited-for task produced: one history entry, plain data."""
 
-    kind: Literal["event", "timer", "child"]
+    kind: Literal["event", "timer", "child", "activity"]
     at_us: int
     payload: str | None = None
-    """The event payload (raw text) or the child's output (JSON text)."""
+    """The event payload (raw text), or the child's or activity's output (JSON text)."""
     failure: str | None = None
     """Why the child failed; the task then raises in the workflow."""
+    timed_out: bool = False
+    """The event did not come before the wait's time ran out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +156,10 @@ Step = Yielded | Returned | ContinuedAsNew | Failed
 
 class TaskFailedError(Exception):
     """Raised inside a workflow whose child workflow failed (named as the Dapr SDKs name it)."""
+
+
+class EventTimeoutError(TimeoutError):
+    """Raised inside a workflow whose wait for an event ran out of time."""
 
 
 class ReplayMismatch(RuntimeError):
@@ -199,8 +230,31 @@ class Context:
     def wait_for_external_event(self, name: str) -> EventTask:
         return EventTask(event_key(name))
 
+    def wait_for_external_event_until(self, name: str, seconds: float) -> EventTask:
+        """The next event called ``name``, or :class:`EventTimeoutError` after ``seconds``
+        (the mock's own: the SDKs race the event against a timer)."""
+        return EventTask(event_key(name), self.now_us + seconds_to_us(seconds))
+
     def create_timer(self, seconds: float) -> TimerTask:
         return TimerTask(self.now_us + seconds_to_us(seconds))
+
+    def call_declared_activity(
+        self,
+        name: str,
+        input: Any,
+        seconds: float,
+        *,
+        result: Any = None,
+        failure: str | None = None,
+    ) -> ActivityTask:
+        """An activity the mock plays: ``result`` after ``seconds``, or ``failure``."""
+        return ActivityTask(
+            name,
+            to_json_text(input),
+            self.now_us + seconds_to_us(seconds),
+            None if failure is not None else to_json_text(result),
+            failure,
+        )
 
     def call_child_workflow(self, name: str, *, input: Any, instance_id: str) -> ChildTask:
         return ChildTask(name=name, input=to_json_text(input), instance_id=instance_id)
@@ -249,6 +303,8 @@ class Execution:
         context = self.context
         if result.at_us > context.now_us:
             context.now_us = result.at_us
+        if result.timed_out:
+            return self._move(None, EventTimeoutError("the event did not come in time"))
         if result.failure is not None:
             return self._move(None, TaskFailedError(result.failure))
         try:

@@ -14,22 +14,36 @@ from collections.abc import Mapping
 
 from conformance.workflows import Workflow
 from mockserver.instance import Instance, Waiting
-from mockserver.orchestrator import Execution, ReplayMismatch, Step, TaskResult, Yielded
+from mockserver.orchestrator import (
+    Execution,
+    ReplayMismatch,
+    Step,
+    TaskResult,
+    Yielded,
+    held_workflow,
+)
 
 
 class WorkflowRuntime:
     """Runs the workflows by name; holds each waiting instance's live execution."""
 
-    def __init__(self, workflows: Mapping[str, Workflow]) -> None:
+    def __init__(self, workflows: Mapping[str, Workflow], *, hold_unknown: bool = False) -> None:
         self._workflows = dict(workflows)
         self._executions: dict[str, Execution] = {}
+        self._hold_unknown = hold_unknown
+        """A name nobody declared is held for the control API instead of failing as the SDK
+        fails it."""
+
+    def _workflow(self, name: str) -> Workflow | None:
+        found = self._workflows.get(name)
+        return held_workflow if found is None and self._hold_unknown else found
 
     def begin(self, instance: Instance) -> Step:
         """Call the workflow function of a new execution; the step it reaches."""
         assert instance.created_us is not None
         instance.begun = True
         execution = Execution(
-            self._workflows.get(instance.workflow_name),
+            self._workflow(instance.workflow_name),
             name=instance.workflow_name,
             instance_id=instance.instance_id,
             started_at_us=instance.created_us,
@@ -65,7 +79,7 @@ class WorkflowRuntime:
             return execution
         assert instance.created_us is not None
         execution, step = Execution.replay(
-            self._workflows.get(instance.workflow_name),
+            self._workflow(instance.workflow_name),
             name=instance.workflow_name,
             instance_id=instance.instance_id,
             started_at_us=instance.created_us,

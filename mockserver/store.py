@@ -27,6 +27,7 @@ from dataclasses import fields
 from typing import Any, Literal
 
 from conformance.lifecycle import Operation, Status
+from mockserver import history
 from mockserver.instance import Failure, Instance, Waiting
 from mockserver.journal import Batch, Snapshot
 from mockserver.orchestrator import TaskResult
@@ -189,6 +190,7 @@ _INSTANCE_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] =
         lambda raw: {name: deque(queue) for name, queue in raw},
     ),
     "parent": (list, tuple),
+    "log": (history.encode, history.decode),
     "children": (
         lambda children: [list(child) for child in children],
         lambda raw: [(child_id, execution) for child_id, execution in raw],
@@ -246,12 +248,13 @@ def decode_due(text: str) -> Due:
 
 
 def _encode_result(result: TaskResult) -> list[Any]:
-    return [result.kind, result.at_us, result.payload, result.failure]
+    encoded = [result.kind, result.at_us, result.payload, result.failure]
+    return [*encoded, True] if result.timed_out else encoded
 
 
 def _decode_result(raw: list[Any]) -> TaskResult:
-    kind, at_us, payload, failure = raw
-    return TaskResult(kind, at_us=at_us, payload=payload, failure=failure)
+    kind, at_us, payload, failure, *timed_out = raw
+    return TaskResult(kind, at_us=at_us, payload=payload, failure=failure, timed_out=any(timed_out))
 
 
 def _encode_waiting(waiting: Waiting) -> dict[str, Any]:
@@ -263,6 +266,7 @@ def _encode_waiting(waiting: Waiting) -> dict[str, Any]:
         "child": waiting.child_id,
         "childExecution": waiting.child_execution,
         "result": None if waiting.result is None else _encode_result(waiting.result),
+        "outcome": None if waiting.outcome is None else _encode_result(waiting.outcome),
     }
 
 
@@ -275,4 +279,5 @@ def _decode_waiting(raw: dict[str, Any]) -> Waiting:
         child_id=raw["child"],
         child_execution=raw["childExecution"],
         result=None if raw["result"] is None else _decode_result(raw["result"]),
+        outcome=None if raw.get("outcome") is None else _decode_result(raw["outcome"]),
     )

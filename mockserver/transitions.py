@@ -25,12 +25,15 @@ from mockserver.instance import Failure, Instance, Waiting
 from mockserver.instance_changes import InstanceChanges
 from mockserver.orchestrator import (
     SYNTHETIC_STACK_TRACE,
+    ActivityTask,
     ChildTask,
     ContinuedAsNew,
     EventTask,
     Failed,
+    HeldTask,
     Returned,
     Step,
+    Task,
     TaskResult,
     TimerTask,
     Yielded,
@@ -104,15 +107,19 @@ class Transitions(InstanceChanges):
 
     def buffer_event(self, instance: Instance, event_name: str, payload: str) -> None:
         instance.events.setdefault(event_key(event_name), deque()).append(payload)
+        self.log(instance, "eventRaised", name=event_name, input=payload)
         self.changed(instance)
         self.scheduler.wake(instance.instance_id)
 
     def suspend(self, instance: Instance) -> None:
         self.mark_started(instance)
         instance.status = Status.SUSPENDED
+        self.log(instance, "executionSuspended")
         self.touch(instance)
 
     def run(self, instance: Instance) -> None:
+        if instance.status is Status.SUSPENDED:
+            self.log(instance, "executionResumed")
         instance.status = Status.RUNNING
         self.touch(instance)
         self.scheduler.wake(instance.instance_id)
@@ -154,7 +161,8 @@ class Transitions(InstanceChanges):
             self.record(instance, step)
 
     def take_result(self, instance: Instance) -> TaskResult | None:
-        """The awaited task's result, if it is there (an event is taken from the buffer)."""
+        """The awaited task's result, if it is there (an event is taken from the buffer; a
+        buffered event wins over a timeout that fell due while SUSPENDED)."""
         waiting = instance.waiting
         if waiting is None:
             return None
@@ -163,7 +171,7 @@ class Transitions(InstanceChanges):
         assert waiting.name is not None
         queue = instance.events.get(waiting.name)
         if not queue:
-            return None
+            return waiting.result
         payload = queue.popleft()
         if not queue:
             del instance.events[waiting.name]
@@ -171,9 +179,24 @@ class Transitions(InstanceChanges):
 
     def timer_fired(self, instance: Instance, index: int) -> None:
         waiting = instance.waiting
-        if waiting is None or waiting.kind != "timer" or waiting.index != index:
+        if waiting is None or waiting.index != index or waiting.kind == "child":
             return
-        waiting.result = TaskResult("timer", self.clock.now_us())
+        if waiting.kind == "event":  # the wait for an event ran out of time
+            self.log(instance, "timerFired", fire_at_us=waiting.due_us)
+            waiting.result = TaskResult("event", self.clock.now_us(), timed_out=True)
+        elif waiting.kind == "activity":
+            assert waiting.outcome is not None
+            outcome = waiting.outcome
+            if outcome.failure is None:
+                self.log(instance, "taskCompleted", result=outcome.payload)
+            else:
+                self.log(instance, "taskFailed", error_message=outcome.failure)
+            waiting.result = TaskResult(
+                "activity", self.clock.now_us(), payload=outcome.payload, failure=outcome.failure
+            )
+        else:
+            self.log(instance, "timerFired", fire_at_us=waiting.due_us)
+            waiting.result = TaskResult("timer", self.clock.now_us())
         if self.journal is not None:
             self.journal.changed.add(instance.instance_id)
         self.scheduler.wake(instance.instance_id)
@@ -194,10 +217,18 @@ class Transitions(InstanceChanges):
         elif isinstance(step, ContinuedAsNew):
             self.continue_as_new(instance, step.input)
 
-    def wait(self, instance: Instance, task: EventTask | TimerTask | ChildTask) -> Waiting:
+    def wait(self, instance: Instance, task: Task) -> Waiting:
         """Wait for a new task: schedule the timer or start the child."""
         waiting = Waiting.for_task(task, len(instance.history))
         if isinstance(task, TimerTask):
+            self.log(instance, "timerCreated", fire_at_us=task.due_us)
+        elif isinstance(task, ActivityTask):
+            self.log(instance, "taskScheduled", name=task.name, input=task.input)
+        elif isinstance(task, EventTask) and task.due_us is not None:
+            self.log(instance, "timerCreated", fire_at_us=task.due_us)
+        timed = isinstance(task, TimerTask | ActivityTask)
+        if timed or (isinstance(task, EventTask) and task.due_us):
+            assert not isinstance(task, ChildTask | HeldTask) and task.due_us is not None
             self.scheduler.at(
                 task.due_us, Due("timer", instance.instance_id, instance.execution, waiting.index)
             )
@@ -223,6 +254,13 @@ class Transitions(InstanceChanges):
         )
         waiting.child_execution = child.execution
         parent.children.append((child.instance_id, child.execution))
+        self.log(
+            parent,
+            "subOrchestrationInstanceCreated",
+            name=task.name,
+            instance_id=task.instance_id,
+            input=task.input,
+        )
 
     def continue_as_new(self, instance: Instance, new_input: str | None) -> None:
         """Start the next generation: same ID, fresh history, RUNNING while it waits to run."""
@@ -230,6 +268,7 @@ class Transitions(InstanceChanges):
         instance.execution = self.next_execution()
         instance.input = new_input
         instance.history = []
+        instance.log = []  # a new execution has a history of its own, as in Dapr
         instance.waiting = None
         instance.events.clear()
         instance.custom_status = None

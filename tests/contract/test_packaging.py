@@ -43,6 +43,13 @@ def test_the_wheel_ships_the_behaviour_catalogue(wheel: zipfile.ZipFile) -> None
     assert wheel.read("conformance/behaviours.yaml")
 
 
+def test_the_wheel_ships_the_workflows_file_schema_beside_its_loader(
+    wheel: zipfile.ZipFile,
+) -> None:
+    shipped = wheel.read("mockserver/workflows.schema.json")
+    assert shipped == (ROOT / "mockserver" / "workflows.schema.json").read_bytes()
+
+
 def test_the_wheel_ships_the_docs_beside_the_spec_that_cites_them(wheel: zipfile.ZipFile) -> None:
     """The spec and the catalogue cite "docs/daprd-http.md §N": in the installed package that
     path resolves beside them (``conformance/docs/``), with every page of docs/ as it is."""

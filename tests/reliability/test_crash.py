@@ -407,3 +407,50 @@ def test_the_crash_test_would_notice_a_lost_start_or_a_lost_event() -> None:
         "properties": {"dapr.workflow.input": "{}", "dapr.workflow.output": '"other"'},
     }
     assert check_restored(started, restored) == ['x completed with "other", not a go payload']
+
+
+DECLARED = """
+workflows:
+  Slow:
+    steps:
+      - set_status: working
+      - activity:
+          {name: Work, input: "${input}", duration: 1, result: {done: "${input}"}, save_as: r}
+      - set_status: waiting
+      - wait_event: {name: go, save_as: go}
+      - complete: {output: {work: "${r}", go: "${go}"}}
+"""
+
+
+async def test_a_declared_workflow_killed_mid_activity_goes_on_after_the_restart(
+    store: Path, servers: list[Child], session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    workflows = tmp_path / "slow.yaml"
+    workflows.write_text(DECLARED)
+    command = (*mock_command(store), "--workflows", str(workflows))
+    servers.append(launch(command))
+    url = servers[-1].url
+    scripts = [Script(f"s{n}", "Slow", f'"job {n}"', []) for n in range(5)]
+    for script in scripts:
+        assert await send(session, url, Operation.START, script, body=script.input) == (202, None)
+    state = await get(session, url, "s0")
+    assert state["properties"]["dapr.workflow.custom_status"] == "working"
+    servers[-1].process.kill()
+    assert servers[-1].process.wait(10) == -signal.SIGKILL
+
+    servers.append(launch(command))
+    url = servers[-1].url
+    for n in range(5):  # the activity falls due during the outage or just after the restart
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + 10
+        while (await get(session, url, f"s{n}"))["properties"].get(
+            "dapr.workflow.custom_status"
+        ) != "waiting":
+            assert loop.time() < give_up, f"s{n} never finished its activity after the restart"
+            await asyncio.sleep(0.05)
+        go = await send(session, url, Operation.RAISE_EVENT, scripts[n], event="go", body='"yes"')
+        assert go == (202, None)
+    for n in range(5):
+        assert await eventually_ended(session, url, f"s{n}") == "COMPLETED"
+        output = (await get(session, url, f"s{n}"))["properties"]["dapr.workflow.output"]
+        assert output == f'{{"work": {{"done": "job {n}"}}, "go": "yes"}}'

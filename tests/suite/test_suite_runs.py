@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conformance.contract import behaviours
+from mockserver.testing import running_mock
 from tests.suite.conftest import SCENARIO_MODULES, run_pytest
 
 
@@ -80,3 +81,11 @@ def test_the_docs_profile_passes_against_the_mock_and_skips_what_the_document_do
     assert "not checked by profile docs: the reference document sets no length limit" in (
         result.stdout
     )
+
+
+def test_the_whole_suite_passes_against_the_declared_twins_of_the_six(tmp_path: Path) -> None:
+    twins = Path(__file__).resolve().parents[2] / "examples/workflows/conformance-twins.yaml"
+    with running_mock(workflows=twins) as url:
+        result = run_pytest("--pyargs", "conformance.suite", "--target", url, "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+    assert " failed" not in result.stdout
