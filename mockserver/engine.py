@@ -271,7 +271,7 @@ class Engine:
         instance = self._instances.get(instance_id)
         if instance is None:
             raise ControlError("MOCK_INSTANCE_NOT_FOUND", 404, f"no instance {instance_id!r}")
-        return history.render(instance.log)
+        return history.render(history.of(instance))
 
     def force_custom_status(self, instance_id: str, custom_status: str | None) -> InstanceView:
         """Set an active instance's custom status (as the workflow would)."""

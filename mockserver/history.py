@@ -14,9 +14,12 @@ Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daprhttp.timestamps import format_rfc3339
+
+if TYPE_CHECKING:
+    from mockserver.instance import Instance
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,17 @@ class HistoryEvent:
     fire_at_us: int | None = None
     instance_id: str | None = None
     status: str | None = None
+
+
+def of(instance: Instance) -> list[HistoryEvent]:
+    """The instance's whole history: its start (made from the instance: once its start is
+    processed, its name, input and createdAt are known) and what it kept since."""
+    if not instance.ready or instance.created_us is None:
+        return list(instance.log or ())
+    started = HistoryEvent(
+        "executionStarted", instance.created_us, name=instance.workflow_name, input=instance.input
+    )
+    return [started, *(instance.log or ())]
 
 
 def render(events: list[HistoryEvent]) -> list[dict[str, Any]]:

@@ -110,8 +110,9 @@ class Instance:
     children: list[tuple[str, int]] = field(default_factory=list)
     lifetime: int | None = None
     """The execution this instance was created with (None: unknown, restored from a store)."""
-    log: list[HistoryEvent] = field(default_factory=list)
-    """What happened in the current execution (``GET /_mock/instances/{id}/history``)."""
+    log: list[HistoryEvent] | None = None
+    """What happened in the current execution after its start (None: nothing yet; a waiting
+    instance pays for no list), for ``GET /_mock/instances/{id}/history``."""
 
 
 def view(instance: Instance) -> InstanceView:

@@ -84,7 +84,6 @@ class InstanceChanges:
         if instance.ready:
             return
         self.mark_started(instance)
-        self.log(instance, "executionStarted", name=instance.workflow_name, input=instance.input)
         if instance.status is Status.PENDING:
             instance.status = Status.RUNNING
         self.touch(instance)
@@ -171,8 +170,13 @@ class InstanceChanges:
     # --- bookkeeping -----------------------------------------------------------------------------
 
     def log(self, instance: Instance, event_type: str, **fields: Any) -> None:
-        """Add to the instance's history (kept with it; shown by the control API)."""
-        instance.log.append(HistoryEvent(event_type, self.clock.now_us(), **fields))
+        """Add to the instance's history (kept with it; shown by the control API). Its first
+        event, the start, is not kept: it is made from the instance itself when shown."""
+        event = HistoryEvent(event_type, self.clock.now_us(), **fields)
+        if instance.log is None:
+            instance.log = [event]
+        else:
+            instance.log.append(event)
 
     def touch(self, instance: Instance) -> None:
         """Record a change: lastUpdatedAt moves strictly forward, even on a frozen clock."""

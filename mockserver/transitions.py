@@ -268,7 +268,7 @@ class Transitions(InstanceChanges):
         instance.execution = self.next_execution()
         instance.input = new_input
         instance.history = []
-        instance.log = []  # a new execution has a history of its own, as in Dapr
+        instance.log = None  # a new execution has a history of its own, as in Dapr
         instance.waiting = None
         instance.events.clear()
         instance.custom_status = None
