@@ -22,7 +22,7 @@ from conformance.reads import read_instance
 
 
 @dataclass(frozen=True)
-class Observation:
+class Sighting:
     """What one poll saw: the time since polling began and a short label (status or error)."""
 
     at: float
@@ -34,11 +34,11 @@ class History:
     """The distinct labels polling observed, in order, with when each first appeared."""
 
     started: float = field(default_factory=time.monotonic)
-    seen: list[Observation] = field(default_factory=list)
+    seen: list[Sighting] = field(default_factory=list)
 
     def add(self, text: str) -> None:
         if not self.seen or self.seen[-1].label != text:
-            self.seen.append(Observation(time.monotonic() - self.started, text))
+            self.seen.append(Sighting(time.monotonic() - self.started, text))
 
     def describe(self) -> str:
         return " -> ".join(f"{o.label} (at {o.at:.2f}s)" for o in self.seen) or "nothing"

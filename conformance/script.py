@@ -40,7 +40,7 @@ class Settle:
 
 
 @dataclass(frozen=True)
-class Step:
+class ScriptStep:
     """One request of a model-based run, with the model's state around it."""
 
     slot: str
@@ -65,9 +65,9 @@ class Script:
 
     target: str
     exact_errors: bool = True
-    steps: list[Step] = field(default_factory=list)
+    steps: list[ScriptStep] = field(default_factory=list)
 
-    def add(self, step: Step) -> None:
+    def add(self, step: ScriptStep) -> None:
         self.steps.append(step)
 
     def slots(self) -> dict[str, str]:
@@ -138,7 +138,7 @@ class Script:
         ]
         return "\n".join(lines) + "\n"
 
-    def _pytest_step(self, step: Step) -> list[str]:
+    def _pytest_step(self, step: ScriptStep) -> list[str]:
         args = ", ".join([step.slot, *(repr(a) for a in step.args)])
         if step.operation is Operation.START:
             args = ", ".join([repr(step.args[0]), step.slot, *(repr(a) for a in step.args[1:])])

@@ -41,6 +41,19 @@ def _not_found_causes(op: Operation, instance_id: str, event_name: str | None) -
     )
 
 
+def recreate_refusal(instance_id: str, workflow_name: str, child_id: str) -> DaprError:
+    """daprd 1.18.2's answer to a start of a finished instance's ID while a child workflow of
+    that run is still active: it purges the old run first, and that purge refuses (observed by
+    tests/daprd/test_differential.py: a ParentWorkflow failed by a resume, its child waiting)."""
+    return DaprError(
+        "ERR_START_WORKFLOW",
+        workflow_name,
+        "unable to start workflow: failed to start workflow: rpc error: code = AlreadyExists "
+        f"desc = cannot recreate workflow with ID '{instance_id}': child workflow '{child_id}': "
+        "orchestration has not yet completed",
+    )
+
+
 def error_for(
     code: str,
     op: Operation,

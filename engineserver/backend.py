@@ -7,7 +7,8 @@ engine. Where the engine's own semantics differ from daprd's, this adapter gives
 answer (docs/engine.md, "Where the engine differs from daprd", lists each place):
 
 - start of an ID whose instance has finished reuses the ID (the engine refuses any existing ID
-  unless told which statuses are replaceable); an active ID is daprd's 500.
+  unless told which statuses are replaceable); an active ID is daprd's 500, and so is a
+  finished one whose child workflow is still active (daprd cannot purge the old run).
 - terminate and purge of an unknown ID are 404 (the engine answers nothing, silently).
 - purge of an active instance is daprd's 500 (the engine skips it silently).
 - terminate and purge are recursive: child workflows found in the parent's history are
@@ -46,7 +47,7 @@ from conformance.contract import lifecycle
 from conformance.lifecycle import Operation, Outcome, Status
 from daprhttp.errors import DaprError, engine_failure
 from daprhttp.ids import instance_id_problem
-from daprhttp.refusals import error_for
+from daprhttp.refusals import error_for, recreate_refusal
 from daprhttp.view import InstanceView
 
 T = TypeVar("T")
@@ -112,7 +113,11 @@ class EngineInstances:
         problem = instance_id_problem(instance_id)
         if problem is not None:
             raise problem
-        await self._answer(Operation.START, instance_id, workflow_name=workflow_name)
+        previous, _ = await self._answer(Operation.START, instance_id, workflow_name=workflow_name)
+        if previous is not None:
+            child_id = await self._active_descendant(instance_id)
+            if child_id is not None:
+                raise recreate_refusal(instance_id, workflow_name, child_id)
         self._suspended.pop(instance_id, None)
         self._held_pauses.pop(instance_id, None)
         try:
@@ -234,6 +239,17 @@ class EngineInstances:
             for event in history
             if isinstance(event, SubOrchestrationInstanceCreatedEvent)
         ]
+
+    async def _active_descendant(self, instance_id: str) -> str | None:
+        """A child (or deeper) workflow of ``instance_id``'s run that is still active."""
+        for child_id in await self._children(instance_id):
+            child = await self._state(Operation.START, child_id)
+            if child is not None and child.runtime_status not in FINISHED:
+                return child_id
+            deeper = await self._active_descendant(child_id) if child is not None else None
+            if deeper is not None:
+                return deeper
+        return None
 
     async def _terminate_tree(self, state: OrchestrationState) -> None:
         if state.runtime_status in FINISHED:

@@ -172,7 +172,7 @@ async def _run_scheduler(app: web.Application) -> AsyncIterator[None]:
     """The one background task that fires due timers between requests."""
     engine = app[ENGINE]
     loop = SchedulerLoop(
-        clock=engine.clock, run_due=_settle_logged(engine), next_due_us=engine.next_due_us
+        clock=engine.clock, run_due=_run_due_logged(engine), next_due_us=engine.next_due_us
     )
     engine.on_schedule = loop.wake
     task = asyncio.create_task(loop.run(), name="dapr-workflow-mock scheduler")
@@ -187,14 +187,14 @@ async def _close_store(app: web.Application) -> None:
     app[STORE].close()
 
 
-def _settle_logged(engine: Engine) -> Callable[[], int]:
-    """``engine.settle`` for the background loop: a failure is logged, the loop goes on."""
+def _run_due_logged(engine: Engine) -> Callable[[], int]:
+    """``engine.run_due`` for the background loop: a failure is logged, the loop goes on."""
 
-    def settle() -> int:
+    def run_due() -> int:
         try:
-            return engine.settle()
+            return engine.run_due()
         except Exception:
             log.exception("the scheduler failed while firing due work")
             return 0
 
-    return settle
+    return run_due

@@ -40,7 +40,7 @@ from conformance.workflows import Workflow, WorkflowContext
 from mockserver.orchestrator import Context, EventTimeoutError, TaskFailedError
 from mockserver.templates import render
 
-Step = Mapping[str, Any]
+DeclaredStep = Mapping[str, Any]
 Scope = dict[str, Any]
 DEFAULT_ERROR_TYPE = "WorkflowFailure"
 
@@ -58,7 +58,7 @@ def compile_workflows(declared: Mapping[str, Mapping[str, Any]]) -> dict[str, Wo
     return {name: _workflow(definition["steps"]) for name, definition in declared.items()}
 
 
-def _workflow(steps: Sequence[Step]) -> Workflow:
+def _workflow(steps: Sequence[DeclaredStep]) -> Workflow:
     def run(ctx: WorkflowContext, input: Any) -> Generator[Any, Any, Any]:
         scope: Scope = {"input": input, "instance_id": ctx.instance_id}
         runner = _Runner(ctx, scope)
@@ -78,11 +78,11 @@ class _Runner:
     tasks: int = 0
     """Tasks scheduled so far: the SDK numbers each one (``Activity task #N``)."""
 
-    def steps(self, steps: Sequence[Step], path: str = "") -> Generator[Any, Any, None]:
+    def steps(self, steps: Sequence[DeclaredStep], path: str = "") -> Generator[Any, Any, None]:
         for number, step in enumerate(steps, 1):
             yield from self.step(step, f"{path}{number}")
 
-    def step(self, step: Step, number: str) -> Generator[Any, Any, None]:
+    def step(self, step: DeclaredStep, number: str) -> Generator[Any, Any, None]:
         ctx, scope = self.ctx, self.scope
         if "set_status" in step:
             ctx.set_custom_status(render(step["set_status"], scope))
@@ -159,7 +159,9 @@ class _Runner:
             }
             raise self.failure(failure) from None
 
-    def concurrent(self, members: Sequence[Step], *, every: bool) -> Generator[Any, Any, Any]:
+    def concurrent(
+        self, members: Sequence[DeclaredStep], *, every: bool
+    ) -> Generator[Any, Any, Any]:
         planned: list[tuple[float, Mapping[str, Any] | None, tuple[str, Any] | None]] = []
         for member in members:
             if "timer" in member:

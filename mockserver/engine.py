@@ -9,9 +9,9 @@ Rules:
   only *how*.
 - Everything that happens later is one entry of the :class:`~mockserver.scheduler.Scheduler`.
   Due entries are fired, and woken instances progressed, before and after every operation
-  (:meth:`Engine.settle`), so a delay of 0 is immediate.
-- Durable state (optional): with a :class:`~mockserver.journal.Store`, every settle that changed
-  something ends with one commit (:mod:`mockserver.journal`).
+  (:meth:`Engine.run_due`), so a delay of 0 is immediate.
+- Durable state (optional): with a :class:`~mockserver.journal.Store`, every run of due work
+  that changed something ends with one commit (:mod:`mockserver.journal`).
 
 Where each part lives: :mod:`mockserver.instance` (the data), :mod:`mockserver.transitions` (how
 instances move), :mod:`mockserver.runtime` and :mod:`mockserver.orchestrator` (running workflow
@@ -43,8 +43,8 @@ from mockserver.transitions import Transitions
 
 FORCED_FAILURE_TYPE = "MockForcedFailure"
 
-SETTLE_BUDGET = 1000
-"""Scheduled entries one :meth:`Engine.settle` fires at most, so a workflow that continues as new
+RUN_DUE_BUDGET = 1000
+"""Scheduled entries one :meth:`Engine.run_due` fires at most, so a workflow that continues as new
 without end (or a flood of due timers) cannot hold the event loop; requests get in between."""
 
 ADVANCE_BUDGET = 100_000
@@ -55,7 +55,7 @@ LATEST_US = 253_402_300_799_999_999
 
 
 class Engine:
-    """All instances of one mock: the seven operations, the control operations, the settle."""
+    """All instances of one mock: the seven operations, the control operations, what is due."""
 
     def __init__(
         self,
@@ -94,7 +94,7 @@ class Engine:
         )
         """How instances move; the seam a test replaces to change one rule."""
         self._run_scheduler = partial(self._scheduler.run, progress=self._progress, fire=self._fire)
-        """:meth:`Scheduler.run` with this engine's callbacks, bound once (settle is hot)."""
+        """:meth:`Scheduler.run` with this engine's callbacks, bound once (run_due is hot)."""
 
     @property
     def time_skipping(self) -> bool:
@@ -114,25 +114,26 @@ class Engine:
 
     def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
         """Start ``workflow_name``; returns the instance ID (generated when absent or empty)."""
-        self.settle()
+        self.run_due()
         instance_id = instance_id or str(uuid.uuid4())
         problem = instance_id_problem(instance_id)
         if problem is not None:
             raise problem
         transitions = self.transitions
         transitions.check(Operation.START, instance_id, workflow_name=workflow_name)
+        transitions.check_recreate(instance_id, workflow_name)
         instance = transitions.create(
             workflow_name, instance_id, input_text, parent=None, schedule=False
         )
         if self._start_delay_us == 0 and not self._scheduler.due_now():
-            # The start would be the next entry this settle fires, scheduled and fired before
+            # The start would be the next entry this run fires, scheduled and fired before
             # the next commit (which then records neither), so fire it without the scheduler.
             transitions.process_start(instance)
         else:
             self._scheduler.after(
                 self._start_delay_us, Due("start", instance_id, instance.execution)
             )
-        self.settle()
+        self.run_due()
         return instance_id
 
     def __len__(self) -> int:
@@ -144,7 +145,7 @@ class Engine:
         return instance_id in self._instances
 
     def get(self, instance_id: str) -> InstanceView:
-        self.settle()
+        self.run_due()
         self.transitions.check(Operation.GET, instance_id)
         return view(self._instances[instance_id])
 
@@ -155,7 +156,7 @@ class Engine:
         ``lastUpdatedAt`` (:meth:`Transitions.touch`), and a new run of the ID has a new
         execution.
         """
-        self.settle()
+        self.run_due()
         instance = self._instances.get(instance_id)
         return None if instance is None else (instance.execution, instance.last_updated_us)
 
@@ -183,7 +184,7 @@ class Engine:
         payload: str | None = None,
     ) -> None:
         """Answer now (the table's cell for the status now); take effect when due."""
-        self.settle()
+        self.run_due()
         self.transitions.check(op, instance_id, event_name=event_name)
         instance = self._instances.get(instance_id)
         if instance is None:
@@ -197,7 +198,7 @@ class Engine:
             payload=payload,
         )
         self._scheduler.after(self._transition_delay_us, due)
-        self.settle()
+        self.run_due()
 
     # --- control -----------------------------------------------------------------------------
 
@@ -235,9 +236,9 @@ class Engine:
             if due_us is None or due_us > target_us:
                 break
             self._move_clock(max(due_us, clock.now_us()))
-            fired += self.settle(ADVANCE_BUDGET - fired)
+            fired += self.run_due(ADVANCE_BUDGET - fired)
         self._move_clock(target_us)
-        return fired + self.settle(max(ADVANCE_BUDGET - fired, 0))
+        return fired + self.run_due(max(ADVANCE_BUDGET - fired, 0))
 
     def _move_clock(self, now_us: int) -> None:
         assert isinstance(self.clock, ManualClock)
@@ -248,26 +249,26 @@ class Engine:
         self._scheduler.clock_moved()
 
     def instances(self) -> list[InstanceView]:
-        self.settle()
+        self.run_due()
         return [view(instance) for instance in self._instances.values()]
 
     def force_complete(self, instance_id: str, output: str | None) -> InstanceView:
         """End an active instance as COMPLETED with ``output`` (JSON text)."""
         instance = self._forceable(instance_id)
         self.transitions.finish(instance, Status.COMPLETED, output=output)
-        self.settle()
+        self.run_due()
         return view(instance)
 
     def force_fail(self, instance_id: str, message: str, error_type: str) -> InstanceView:
         """End an active instance as FAILED with this failure."""
         instance = self._forceable(instance_id)
         self.transitions.finish(instance, Status.FAILED, failure=Failure(error_type, message))
-        self.settle()
+        self.run_due()
         return view(instance)
 
     def history(self, instance_id: str) -> list[dict[str, Any]]:
         """The instance's history events (:mod:`mockserver.history`)."""
-        self.settle()
+        self.run_due()
         instance = self._instances.get(instance_id)
         if instance is None:
             raise ControlError("MOCK_INSTANCE_NOT_FOUND", 404, f"no instance {instance_id!r}")
@@ -278,7 +279,7 @@ class Engine:
         instance = self._forceable(instance_id)
         instance.custom_status = custom_status
         self.transitions.touch(instance)
-        self.settle()
+        self.run_due()
         return view(instance)
 
     def forget_live_state(self) -> None:
@@ -286,7 +287,7 @@ class Engine:
         self._runtime.clear()
 
     def _forceable(self, instance_id: str) -> Instance:
-        self.settle()
+        self.run_due()
         instance = self._instances.get(instance_id)
         if instance is None:
             raise ControlError("MOCK_INSTANCE_NOT_FOUND", 404, f"no instance {instance_id!r}")
@@ -324,7 +325,7 @@ class Engine:
     def next_due_us(self) -> int | None:
         return self._scheduler.next_due_us()
 
-    def settle(self, budget: int = SETTLE_BUDGET) -> int:
+    def run_due(self, budget: int = RUN_DUE_BUDGET) -> int:
         """Progress woken instances and fire due work until nothing is left, or until ``budget``
         entries fired (the scheduler loop fires the rest); returns the number fired."""
         fired = self._run_scheduler(budget)

@@ -1,6 +1,6 @@
 """Durable state's side of the engine: what changed since the last commit, and what a store keeps.
 
-With a :class:`Store`, every settle that changed something ends by handing the store one
+With a :class:`Store`, every run of due work that changed something ends by handing the store one
 :class:`Batch` (the changed instances, the work scheduled and fired); a :class:`Snapshot` the
 store loads brings it all back (:meth:`mockserver.engine.Engine.restore`).
 

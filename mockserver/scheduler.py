@@ -2,7 +2,7 @@
 
 A start after ``start_delay``, a command's effect after ``transition_delay`` and a durable timer
 are each one :class:`Due` entry in one :class:`~mockserver.clock.TimerHeap`; nothing needs a task
-per instance. :meth:`Scheduler.run` (the engine's settle) progresses woken instances and fires
+per instance. :meth:`Scheduler.run` (the engine's run_due) progresses woken instances and fires
 due entries until nothing is left.
 
 Pure: no I/O, no aiohttp.

@@ -2,7 +2,7 @@
 
 Rules:
 - All of the mock's SQL lives here. The engine hands over a :class:`~mockserver.journal.Batch`
-  after every settle that changed something; :meth:`SqliteStore.commit` writes it in one
+  after every run of due work that changed something; :meth:`SqliteStore.commit` writes it in one
   transaction (upserts of the changed instances, deletes of the gone ones, inserts of new
   scheduled work, deletes of work that ran) and returns only once SQLite has committed it, so an
   answer the mock sends describes committed state.

@@ -17,10 +17,10 @@ Pure: no I/O, no aiohttp.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from conformance.lifecycle import Operation, Status
-from daprhttp.refusals import error_for
+from daprhttp.refusals import error_for, recreate_refusal
 from mockserver.instance import Failure, Instance, Waiting
 from mockserver.instance_changes import InstanceChanges
 from mockserver.orchestrator import (
@@ -76,6 +76,21 @@ class Transitions(InstanceChanges):
                 workflow_name=workflow_name,
                 event_name=event_name,
             )
+
+    def check_recreate(self, instance_id: str, workflow_name: str) -> None:
+        """A finished instance whose child is still active cannot be started again
+        (:func:`daprhttp.refusals.recreate_refusal`)."""
+        previous = self.instances.get(instance_id)
+        if previous is None:
+            return
+        for child in self.active_descendants(previous):
+            raise recreate_refusal(instance_id, workflow_name, child.instance_id)
+
+    def active_descendants(self, instance: Instance) -> Iterator[Instance]:
+        for child in self.children(instance):
+            if self.lifecycle.is_active(child.status):
+                yield child
+            yield from self.active_descendants(child)
 
     # --- a command's effect, when it is due ------------------------------------------------------
 

@@ -49,7 +49,7 @@ bodies = st.one_of(st.just(""), json_values.map(json.dumps))
 
 
 @dataclass(frozen=True)
-class Step:
+class RequestStep:
     """One request of a sequence, aimed at one of :data:`TARGETS` (a start at the parent)."""
 
     operation: str
@@ -70,7 +70,7 @@ class Step:
 
 
 starts = st.builds(
-    Step,
+    RequestStep,
     operation=st.just("start"),
     target=st.just(PARENT),
     workflow=st.sampled_from(
@@ -79,14 +79,14 @@ starts = st.builds(
     body=bodies,
 )
 timers = st.builds(  # a timer that fires at once: both settle without racing the wall clock
-    Step,
+    RequestStep,
     operation=st.just("start"),
     target=st.just(PARENT),
     workflow=st.just("TimerWorkflow"),
     body=st.just("0"),
 )
 continues = st.builds(
-    Step,
+    RequestStep,
     operation=st.just("start"),
     target=st.just(PARENT),
     workflow=st.just("ContinueAsNewWorkflow"),
@@ -107,7 +107,7 @@ ACTIONS = [
 ]
 """Every request but start, flat and equally likely, so each comes within a few steps."""
 actions = st.builds(
-    lambda action, body: Step(action[0], action[1], event=action[2], body=body),
+    lambda action, body: RequestStep(action[0], action[1], event=action[2], body=body),
     st.sampled_from(ACTIONS),
     bodies,
 )
@@ -122,7 +122,7 @@ steps = st.tuples(starts, st.lists(later, min_size=8, max_size=12)).map(
 and purged often enough within a few examples."""
 
 
-def send(client: WorkflowClient, step: Step, prefix: str) -> Reply:
+def send(client: WorkflowClient, step: RequestStep, prefix: str) -> Reply:
     instance_id = prefix + step.target
     if step.operation == "start":
         return client.start(step.workflow, instance_id, step.body)
@@ -180,7 +180,7 @@ def settle(mock: WorkflowClient, other: WorkflowClient, prefix: str, name: str) 
     return poll(differences, lambda left: not left, timing=timing).value
 
 
-def held_back(mock: WorkflowClient, step: Step, prefix: str) -> bool:
+def held_back(mock: WorkflowClient, step: RequestStep, prefix: str) -> bool:
     """Whether ``step`` is a pause of an instance the mock shows SUSPENDED (not sent)."""
     if step.operation != "pause":
         return False
@@ -189,7 +189,7 @@ def held_back(mock: WorkflowClient, step: Step, prefix: str) -> bool:
 
 
 def compare(
-    sequence: list[Step],
+    sequence: list[RequestStep],
     mock: WorkflowClient,
     other: WorkflowClient,
     name: str,

@@ -57,7 +57,7 @@ from conformance.model import (
 from conformance.options import SuiteConfig
 from conformance.polling import poll
 from conformance.reads import is_transient, lasting_failure, read_instance
-from conformance.script import Script, Settle, Step
+from conformance.script import Script, ScriptStep, Settle
 
 MAX_EXAMPLES = 25
 STEPS = 20
@@ -279,7 +279,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         failure = verdict if isinstance(verdict, str) else (None if verdict.ok else verdict.reason)
         after = before if isinstance(verdict, str) else verdict.state
         self.script.add(
-            Step(
+            ScriptStep(
                 slot=slot,
                 instance_id=self.ids[slot],
                 operation=operation,

@@ -8,9 +8,11 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.ready_line import ready_url
 from daprsidecar.cli import build_parser, split_command
 from tests.daprd.conftest import refuses_connections, require_daprd
 
@@ -39,6 +41,15 @@ def test_everything_after_the_first_double_dash_is_the_command() -> None:
     assert split_command(["build"]) == (["build"], None)
 
 
+def listening_port(stdout: str) -> int | None:
+    """The loopback port of the ready line in ``stdout`` (``conformance.ready_line``)."""
+    for line in stdout.splitlines():
+        url = ready_url(line)
+        if url is not None and urlsplit(url).hostname == "127.0.0.1":
+            return urlsplit(url).port
+    return None
+
+
 @pytest.mark.daprd
 def test_run_gives_the_command_daprd_s_url_and_exits_with_its_code() -> None:
     require_daprd()
@@ -50,13 +61,13 @@ def test_run_gives_the_command_daprd_s_url_and_exits_with_its_code() -> None:
         timeout=120,
         check=False,
     )
-    listening = re.search(r"listening on http://127\.0\.0\.1:(\d+)", done.stdout)
+    port = listening_port(done.stdout)
     kept = re.search(r"run directory (\S+)", done.stdout)
     try:
         assert done.returncode == 7, done.stdout + done.stderr
         assert "healthz answered 204" in done.stdout
-        assert listening is not None and kept is not None, done.stdout
-        assert refuses_connections(int(listening.group(1)))
+        assert port is not None and kept is not None, done.stdout
+        assert refuses_connections(port)
         # a command that failed keeps the run's logs, and names them on stderr
         assert (Path(kept.group(1)) / "logs" / "daprd.log").is_file()
         assert f"log: {kept.group(1)}/logs/daprd.log" in done.stderr
@@ -76,12 +87,12 @@ def test_run_with_a_command_that_cannot_start_exits_127_and_stops_the_stack(tmp_
         timeout=120,
         check=False,
     )
-    listening = re.search(r"listening on http://127\.0\.0\.1:(\d+)", done.stdout)
+    port = listening_port(done.stdout)
     kept = re.search(r"run directory (\S+)", done.stdout)
     try:
         assert done.returncode == 127, done.stdout + done.stderr
         assert f"cannot run '{missing}'" in done.stderr
-        assert listening is not None and refuses_connections(int(listening.group(1)))
+        assert port is not None and refuses_connections(port)
     finally:
         if kept is not None:
             shutil.rmtree(kept.group(1), ignore_errors=True)

@@ -16,7 +16,7 @@ from hypothesis import given
 
 from conformance.client import WorkflowClient
 from daprsidecar.stack import Sidecar
-from tests.differential import Step, compare, fixed_sequences, mock_client, steps
+from tests.differential import RequestStep, compare, fixed_sequences, mock_client, steps
 
 pytestmark = pytest.mark.daprd
 
@@ -37,7 +37,7 @@ def daprd(sidecar: Sidecar) -> Iterator[WorkflowClient]:
 @fixed_sequences(100)
 @given(sequence=steps)
 def test_daprd_and_the_mock_agree_on_random_operation_sequences(
-    sequence: list[Step], mock: WorkflowClient, daprd: WorkflowClient
+    sequence: list[RequestStep], mock: WorkflowClient, daprd: WorkflowClient
 ) -> None:
     difference = compare(sequence, mock, daprd, "daprd", exact=True)
     if difference is not None:

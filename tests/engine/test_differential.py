@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 
 from conformance.client import WorkflowClient
-from tests.differential import Step, compare, fixed_sequences, mock_client, steps
+from tests.differential import RequestStep, compare, fixed_sequences, mock_client, steps
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def mock() -> Iterator[WorkflowClient]:
 @fixed_sequences(60)
 @given(sequence=steps)
 def test_the_mock_and_the_engine_agree_on_random_operation_sequences(
-    sequence: list[Step], mock: WorkflowClient, engine: WorkflowClient
+    sequence: list[RequestStep], mock: WorkflowClient, engine: WorkflowClient
 ) -> None:
     difference = compare(sequence, mock, engine, "engine")
     if difference is not None:

@@ -14,7 +14,7 @@ Body = bytes | str | io.BytesIO
 
 
 @dataclass(frozen=True)
-class Reply:
+class MockReply:
     """One answer: status, parsed JSON body (None when empty) and content type."""
 
     status: int
@@ -36,12 +36,12 @@ class Dapr:
     def under(self, prefix: str) -> Dapr:
         return Dapr(self.client, prefix)
 
-    async def call(self, method: str, path: str, body: Body | None = None) -> Reply:
+    async def call(self, method: str, path: str, body: Body | None = None) -> MockReply:
         data = body.encode() if isinstance(body, str) else body
         url = URL(path, encoded=True)
         async with self.client.request(method, url, data=data) as response:
             raw = await response.read()
-            return Reply(
+            return MockReply(
                 status=response.status,
                 body=(await response.json(content_type=None)) if raw else None,
                 content_type=response.headers.get("Content-Type", ""),
@@ -50,26 +50,26 @@ class Dapr:
     def _wf(self, rest: str) -> str:
         return f"/{self.prefix}/workflows/dapr/{rest}"
 
-    async def start(self, name: str, instance_id: str | None = None, body: Body = b"") -> Reply:
+    async def start(self, name: str, instance_id: str | None = None, body: Body = b"") -> MockReply:
         query = "" if instance_id is None else f"?instanceID={instance_id}"
         return await self.call("POST", self._wf(f"{name}/start{query}"), body)
 
-    async def get(self, instance_id: str, body: Body | None = None) -> Reply:
+    async def get(self, instance_id: str, body: Body | None = None) -> MockReply:
         return await self.call("GET", self._wf(instance_id), body)
 
-    async def terminate(self, instance_id: str, body: Body | None = None) -> Reply:
+    async def terminate(self, instance_id: str, body: Body | None = None) -> MockReply:
         return await self.call("POST", self._wf(f"{instance_id}/terminate"), body)
 
-    async def raise_event(self, instance_id: str, event: str, body: Body = b"") -> Reply:
+    async def raise_event(self, instance_id: str, event: str, body: Body = b"") -> MockReply:
         return await self.call("POST", self._wf(f"{instance_id}/raiseEvent/{event}"), body)
 
-    async def pause(self, instance_id: str, body: Body | None = None) -> Reply:
+    async def pause(self, instance_id: str, body: Body | None = None) -> MockReply:
         return await self.call("POST", self._wf(f"{instance_id}/pause"), body)
 
-    async def resume(self, instance_id: str, body: Body | None = None) -> Reply:
+    async def resume(self, instance_id: str, body: Body | None = None) -> MockReply:
         return await self.call("POST", self._wf(f"{instance_id}/resume"), body)
 
-    async def purge(self, instance_id: str, body: Body | None = None) -> Reply:
+    async def purge(self, instance_id: str, body: Body | None = None) -> MockReply:
         return await self.call("POST", self._wf(f"{instance_id}/purge"), body)
 
     async def status(self, instance_id: str) -> str:
@@ -81,7 +81,7 @@ class Dapr:
         assert reply.status == 200, reply
         return dict(reply.body.get("properties", {}))
 
-    async def advance(self, seconds: float) -> Reply:
+    async def advance(self, seconds: float) -> MockReply:
         return await self.call("POST", "/_mock/clock/advance", f'{{"seconds": {seconds}}}')
 
 

@@ -211,3 +211,23 @@ def test_reset_forgets_everything(engine: Engine) -> None:
     engine.reset()
     assert engine.instances() == []
     assert engine.next_due_us() is None
+
+
+def test_a_finished_run_whose_child_is_still_active_cannot_be_started_again(
+    engine: Engine,
+) -> None:
+    engine.start("ParentWorkflow", "p", '"x"')
+    engine.resume("p")  # the SDK fails a run resumed while not suspended; the child waits on
+    assert status(engine, "p") is Status.FAILED
+    assert status(engine, "p-child") is Status.RUNNING
+    with pytest.raises(DaprError) as refused:
+        engine.start("EventWorkflow", "p", "")
+    assert refused.value.code == "ERR_START_WORKFLOW"
+    assert refused.value.message == (
+        "error starting workflow 'EventWorkflow': unable to start workflow: failed to start "
+        "workflow: rpc error: code = AlreadyExists desc = cannot recreate workflow with ID 'p': "
+        "child workflow 'p-child': orchestration has not yet completed"
+    )
+    assert status(engine, "p") is Status.FAILED
+    engine.raise_event("p-child", "go", "1")
+    assert engine.start("EventWorkflow", "p", "") == "p"

@@ -13,10 +13,10 @@ from conformance.lifecycle import Operation
 from mockserver import admission
 from mockserver.faults import FAULT_CAUSE, Faults, InvalidRule, parse_rule
 from tests.mock.raw_http import request_bytes, send_raw
-from tests.mock.support import Dapr, Reply
+from tests.mock.support import Dapr, MockReply
 
 
-async def add_fault(dapr: Dapr, **rule: Any) -> Reply:
+async def add_fault(dapr: Dapr, **rule: Any) -> MockReply:
     return await dapr.call("POST", "/_mock/faults", json.dumps(rule))
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from conformance import contract
 from conformance.lifecycle import Operation, Status
-from tests.mock.support import Dapr, MockFactory, Reply
+from tests.mock.support import Dapr, MockFactory, MockReply
 
 ACTIVE = (Status.PENDING, Status.RUNNING, Status.SUSPENDED)
 TERMINAL = (Status.COMPLETED, Status.FAILED, Status.TERMINATED)
@@ -80,7 +80,7 @@ async def reach(dapr: Dapr, status: Status, instance_id: str) -> None:
     assert await dapr.status(instance_id) == status.value
 
 
-async def perform(dapr: Dapr, operation: Operation, instance_id: str) -> Reply:
+async def perform(dapr: Dapr, operation: Operation, instance_id: str) -> MockReply:
     if operation is Operation.START:
         return await dapr.start("EventWorkflow", instance_id, '"again"')
     if operation is Operation.GET:
@@ -88,7 +88,7 @@ async def perform(dapr: Dapr, operation: Operation, instance_id: str) -> Reply:
     if operation is Operation.RAISE_EVENT:
         # A name EventWorkflow ignores, so the cell's own effect is all that shows.
         return await dapr.raise_event(instance_id, "unrelated", '"payload"')
-    command: Callable[[str], Awaitable[Reply]] = getattr(dapr, operation.value)
+    command: Callable[[str], Awaitable[MockReply]] = getattr(dapr, operation.value)
     return await command(instance_id)
 
 

@@ -225,7 +225,7 @@ def test_a_timer_keeps_its_due_time_and_fires_when_the_restored_clock_reaches_it
 def test_a_timer_due_while_the_mock_was_down_fires_on_start_up(mock: Mock) -> None:
     mock.engine.start("TimerWorkflow", "timer", "30")
     engine = mock.restart(clock_skip=60)
-    assert engine.settle() == 1
+    assert engine.run_due() == 1
     assert status(engine, "timer") is Status.COMPLETED
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from conformance.client import Reply
 from conformance.lifecycle import Operation, Status
-from conformance.script import Script, Settle, Step
+from conformance.script import Script, ScriptStep, Settle
 
 S = Status
 O = Operation  # noqa: E741
@@ -24,7 +24,7 @@ def curl(method: str, path: str) -> str:
     return f"curl -si -X {method} '{BASE}/{path}'"
 
 
-def step(operation: Operation, **fields: Any) -> Step:
+def step(operation: Operation, **fields: Any) -> ScriptStep:
     """A step on instance a (m1-0-a) that answered 202 {} with the model at {RUNNING}."""
     defaults: dict[str, Any] = {
         "slot": "a",
@@ -37,7 +37,7 @@ def step(operation: Operation, **fields: Any) -> Step:
         "model_before": "{RUNNING}",
         "model_after": "{RUNNING}",
     }
-    return Step(operation=operation, **{**defaults, **fields})
+    return ScriptStep(operation=operation, **{**defaults, **fields})
 
 
 def failing_script(*, exact_errors: bool = True) -> Script:

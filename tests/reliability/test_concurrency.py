@@ -37,7 +37,7 @@ from conformance import linearize
 from conformance.lifecycle import RUNTIME_STATUSES, Operation, Status
 from conformance.linearize import Answer, fits, possible_statuses
 from mockserver.app import VALIDATION_FAILURES, MockOptions, create_app
-from tests.mock.support import Dapr, Reply
+from tests.mock.support import Dapr, MockReply
 from tests.reliability.server_log import ServerErrors, capturing_server_errors
 
 SEED = int(os.environ.get("STRESS_SEED", "20261127"))
@@ -92,7 +92,7 @@ class Request:
         return f"{self.operation} {self.instance_id}" + (f" ({extra})" if extra else "")
 
 
-def answer_problem(request: Request, reply: Reply, possible: frozenset[Status]) -> str | None:
+def answer_problem(request: Request, reply: MockReply, possible: frozenset[Status]) -> str | None:
     """Why ``reply`` is an answer no status in ``possible`` allows, or None if one does."""
     if reply.status >= 400 and (
         not isinstance(reply.body, dict) or set(reply.body) != {"errorCode", "message"}
@@ -103,20 +103,20 @@ def answer_problem(request: Request, reply: Reply, possible: frozenset[Status]) 
     return None
 
 
-def answer_of(request: Request, reply: Reply) -> Answer:
+def answer_of(request: Request, reply: MockReply) -> Answer:
     """The request's answer as :mod:`conformance.linearize` reads it."""
     error = reply.error if reply.status >= 400 else None
     return Answer(request.operation, reply.status, error, _reported(reply))
 
 
-def answer_fits(request: Request, reply: Reply, status: Status) -> bool:
+def answer_fits(request: Request, reply: MockReply, status: Status) -> bool:
     """Whether the lifecycle table gives ``reply`` to ``request`` in ``status`` (a GET must
     also report that status)."""
     return fits(answer_of(request, reply), status)
 
 
 def linearizes(
-    start: Status, answered: list[tuple[Request, Reply]], end: Status, *, delayed: bool = False
+    start: Status, answered: list[tuple[Request, MockReply]], end: Status, *, delayed: bool = False
 ) -> bool:
     """Whether some order of ``answered`` takes the instance from ``start`` to ``end``
     (:func:`conformance.linearize.linearizes`)."""
@@ -124,7 +124,7 @@ def linearizes(
     return linearize.linearizes(start, answers, end, delayed=delayed)
 
 
-def _reported(reply: Reply) -> Status | None:
+def _reported(reply: MockReply) -> Status | None:
     """The status a successful GET reported (None for every other answer)."""
     if reply.status == 200 and isinstance(reply.body, dict) and "runtimeStatus" in reply.body:
         return Status(reply.body["runtimeStatus"])
@@ -150,7 +150,7 @@ def random_round(rng: random.Random) -> list[Request]:
     return batch
 
 
-async def send(dapr: Dapr, request: Request) -> Reply:
+async def send(dapr: Dapr, request: Request) -> MockReply:
     """The HTTP request for one operation."""
     match request.operation:
         case Operation.START:
@@ -229,14 +229,14 @@ class Stress:
                 statuses[instance_id] = end
         return sent
 
-    def _calls(self, batch: list[Request]) -> Iterator[tuple[Request | None, Awaitable[Reply]]]:
+    def _calls(self, batch: list[Request]) -> Iterator[tuple[Request | None, Awaitable[MockReply]]]:
         """The round's requests, with clock advances (request None) among them."""
         for request in batch:
             yield request, send(self.dapr, request)
             if self.advance_seconds and self.rng.random() < 0.1:
                 yield None, self._advance(self.rng.uniform(0, self.advance_seconds))
 
-    async def _advance(self, seconds: float) -> Reply:
+    async def _advance(self, seconds: float) -> MockReply:
         reply = await self.dapr.advance(round(seconds, 6))
         assert reply.status == 200, reply
         return reply

@@ -19,7 +19,7 @@ pytest_plugins = ["pytester"]
 BASE_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 
 
-class SuiteRun(Protocol):
+class SuiteRunner(Protocol):
     def __call__(
         self,
         *,
@@ -32,7 +32,7 @@ class SuiteRun(Protocol):
 
 
 @pytest.fixture
-def run(pytester: pytest.Pytester, mock_url: str) -> Iterator[SuiteRun]:
+def run(pytester: pytest.Pytester, mock_url: str) -> Iterator[SuiteRunner]:
     """``run(after=..., before=..., k=..., profile=...)``: the suite against a broken mock."""
     pytester.makeini(BASE_INI)
 
@@ -77,7 +77,7 @@ def pause_of_unknown_is_404(exchange: Exchange) -> None:
         )
 
 
-def test_a_404_for_pause_of_an_unknown_instance_fails_with_daprd_answer(run: SuiteRun) -> None:
+def test_a_404_for_pause_of_an_unknown_instance_fails_with_daprd_answer(run: SuiteRunner) -> None:
     result = run(after=pause_of_unknown_is_404, k="test_lifecycle and pause-ABSENT")
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
@@ -92,7 +92,7 @@ def test_a_404_for_pause_of_an_unknown_instance_fails_with_daprd_answer(run: Sui
     assert "/pause" in text and "replay:    curl -si -X POST" in text
 
 
-def test_the_docs_profile_accepts_any_error_for_an_unknown_instance(run: SuiteRun) -> None:
+def test_the_docs_profile_accepts_any_error_for_an_unknown_instance(run: SuiteRunner) -> None:
     result = run(after=pause_of_unknown_is_404, k="pause-ABSENT or are_500", profile="docs")
     result.assert_outcomes(passed=4)
 
@@ -104,7 +104,7 @@ def empty_command_bodies(exchange: Exchange) -> None:
 
 
 def test_an_empty_202_body_fails_the_dapr_profile_and_passes_the_docs_profile(
-    run: SuiteRun,
+    run: SuiteRunner,
 ) -> None:
     k = "empty_json_object"
     failed = run(after=empty_command_bodies, k=k)
@@ -122,7 +122,7 @@ def without_workflow_name(exchange: Exchange) -> None:
         exchange.set_json(body)
 
 
-def test_a_get_without_workflow_name_fails_only_the_dapr_profile(run: SuiteRun) -> None:
+def test_a_get_without_workflow_name_fails_only_the_dapr_profile(run: SuiteRunner) -> None:
     k = "test_get_names_the_workflow or test_get_answers_the_instance_state"
     failed = run(after=without_workflow_name, k=k)
     failed.assert_outcomes(failed=6)
@@ -142,7 +142,7 @@ def extra_artefact(exchange: Exchange) -> None:
         exchange.set_json(body)
 
 
-def test_daprd_1_16_not_found_messages_with_the_extra_artefact_pass(run: SuiteRun) -> None:
+def test_daprd_1_16_not_found_messages_with_the_extra_artefact_pass(run: SuiteRunner) -> None:
     result = run(after=extra_artefact, k="terminate-ABSENT or purge-ABSENT or not_found")
     result.assert_outcomes(passed=4)
 
@@ -153,7 +153,7 @@ def ignore_pause(exchange: Exchange) -> None:
         exchange.set_json({})
 
 
-def test_a_pause_that_does_nothing_fails_with_the_observed_statuses(run: SuiteRun) -> None:
+def test_a_pause_that_does_nothing_fails_with_the_observed_statuses(run: SuiteRunner) -> None:
     result = run(before=ignore_pause, after=lambda e: None, k="pause-RUNNING")
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
@@ -169,7 +169,7 @@ def details_in_errors(exchange: Exchange) -> None:
         exchange.set_json(body)
 
 
-def test_an_error_body_with_more_keys_fails_the_error_shape(run: SuiteRun) -> None:
+def test_an_error_body_with_more_keys_fails_the_error_shape(run: SuiteRunner) -> None:
     result = run(after=details_in_errors, k="test_every_error_is_json")
     assert result.parseoutcomes().get("failed", 0) == 10
     assert "it has the keys ['details', 'errorCode', 'message']" in result.stdout.str()
@@ -182,7 +182,7 @@ def invalid_before_too_long(exchange: Exchange) -> None:
         )
 
 
-def test_checking_characters_before_length_fails_with_daprd_order(run: SuiteRun) -> None:
+def test_checking_characters_before_length_fails_with_daprd_order(run: SuiteRunner) -> None:
     result = run(after=invalid_before_too_long, k="length_is_checked_before")
     result.assert_outcomes(failed=1)
     assert "400 ERR_INSTANCE_ID_TOO_LONG" in result.stdout.str()
@@ -194,13 +194,13 @@ def unknown_get_is_500(exchange: Exchange) -> None:
         exchange.set_json({"errorCode": "ERR_GET_WORKFLOW", "message": json.dumps("gone")})
 
 
-def test_a_500_for_get_of_an_unknown_instance_fails_only_the_dapr_profile(run: SuiteRun) -> None:
+def test_a_500_for_get_of_an_unknown_instance_fails_only_the_dapr_profile(run: SuiteRunner) -> None:
     k = "test_get_of_an_unknown_instance"
     run(after=unknown_get_is_500, k=k).assert_outcomes(failed=3)
     run(after=unknown_get_is_500, k=k, profile="docs").assert_outcomes(passed=3)
 
 
-def test_daprds_transient_read_failure_after_a_write_passes(run: SuiteRun) -> None:
+def test_daprds_transient_read_failure_after_a_write_passes(run: SuiteRunner) -> None:
     k = "test_get_answers or right_after_start or pause-RUNNING or resume-SUSPENDED or restart"
     result = run(after=racing_reads(), k=k)
     outcomes = result.parseoutcomes()
@@ -213,7 +213,7 @@ def running_get_stays_transient(exchange: Exchange) -> None:
         exchange.set_json(TRANSIENT_READ_FAILURE)
 
 
-def test_a_transient_read_failure_that_lasts_fails(run: SuiteRun) -> None:
+def test_a_transient_read_failure_that_lasts_fails(run: SuiteRunner) -> None:
     result = run(after=running_get_stays_transient, k="test_get_answers and RUNNING")
     result.assert_outcomes(failed=1)
     assert "500" in result.stdout.str() and "ERR_GET_WORKFLOW" in result.stdout.str()

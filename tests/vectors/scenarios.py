@@ -61,14 +61,14 @@ class Settle:
     seconds: float
 
 
-Step = Send | Until | Settle
+ScenarioStep = Send | Until | Settle
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     about: str
-    steps: tuple[Step, ...]
+    steps: tuple[ScenarioStep, ...]
     instances: tuple[str, ...] = ("a",)
 
 
@@ -100,7 +100,7 @@ def until(*statuses: str, instance: str = "a", timeout: float = UNTIL_TIMEOUT) -
 # --- setting up an instance in a status -------------------------------------------------------
 
 
-def in_status(status: str, instance: str = "a") -> list[Step]:
+def in_status(status: str, instance: str = "a") -> list[ScenarioStep]:
     """Steps that leave ``instance`` in ``status`` (ABSENT: nothing)."""
     if status == "ABSENT":
         return []
@@ -111,7 +111,7 @@ def in_status(status: str, instance: str = "a") -> list[Step]:
             start("FailWorkflow", instance, '"setup failure"'),
             until("FAILED", instance=instance),
         ]
-    steps: list[Step] = [
+    steps: list[ScenarioStep] = [
         start("EventWorkflow", instance, '"setup"'),
         until("RUNNING", instance=instance),
     ]

@@ -34,10 +34,10 @@ class CharacterCountingEngine(Engine):
 
     def start(self, workflow_name: str, instance_id: str | None, input_text: str) -> str:
         if instance_id and len(instance_id) <= MAX_INSTANCE_ID_BYTES < len(instance_id.encode()):
-            self.settle()
+            self.run_due()
             self.transitions.check(Operation.START, instance_id, workflow_name=workflow_name)
             self.transitions.create(workflow_name, instance_id, input_text, parent=None)
-            self.settle()
+            self.run_due()
             return instance_id
         return super().start(workflow_name, instance_id, input_text)
 
