@@ -61,7 +61,8 @@ def possible_statuses(start: Status, operations: Iterable[Operation]) -> frozens
 
 def fits(answer: Answer, status: Status) -> bool:
     """Whether the table gives ``answer`` in ``status`` (a GET must also report that status)."""
-    if lifecycle().cell(status, answer.operation).match(answer.http, answer.error) is None:
+    cell = lifecycle().cell(status, answer.operation)
+    if not cell.matches(answer.http, answer.error, conditional=True):
         return False
     return answer.operation is not Operation.GET or answer.http != 200 or answer.reported is status
 
@@ -97,17 +98,18 @@ def linearizes(
         for index, answer in enumerate(moves):
             if not left[index] or answer.reported not in (None, current):
                 continue
-            outcome = table.cell(current, answer.operation).match(answer.http, answer.error)
-            if outcome is None:
-                continue
-            following, pending = outcome.status_after(current), effects
-            if delayed and outcome.is_success and answer.operation in DELAYED:
-                following = current
-                pending = _less(effects, DELAYED.index(answer.operation), -1)
-            elif delayed and outcome.is_success and answer.operation is Operation.START:
-                pending = no_effects  # the old instance's commands are dropped with it
-            if search(_less(left, index), pending, following):
-                return True
+            # The history is not known here: answers right only after an earlier request
+            # (the table's conditional ones) count too.
+            cell = table.cell(current, answer.operation)
+            for outcome in cell.matches(answer.http, answer.error, conditional=True):
+                following, pending = outcome.status_after(current), effects
+                if delayed and outcome.is_success and answer.operation in DELAYED:
+                    following = current
+                    pending = _less(effects, DELAYED.index(answer.operation), -1)
+                elif delayed and outcome.is_success and answer.operation is Operation.START:
+                    pending = no_effects  # the old instance's commands are dropped with it
+                if search(_less(left, index), pending, following):
+                    return True
         dead_ends.add((left, effects, current))
         return False
 

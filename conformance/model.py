@@ -164,12 +164,16 @@ class Model:
     def matches(
         self, status: Status, operation: Operation, http: int, error: str | None
     ) -> tuple[Outcome, ...]:
-        """Every accepted outcome of ``operation`` in ``status`` that this answer may be."""
+        """Every accepted outcome of ``operation`` in ``status`` that this answer may be. A
+        start's conditional answers count too: the model does not follow child workflows, so
+        it cannot tell whether a finished run's child is still active."""
         cell = self.lifecycle.cell(status, operation)
+        conditional = operation is Operation.START
         if self.exact_errors:
-            return cell.matches(http, error)
+            return cell.matches(http, error, conditional=conditional)
         kind = answer_kind(http)
-        return tuple(o for o in cell.accepted if answer_kind(o.http) == kind)
+        candidates = (*cell.accepted, *(c.outcome for c in cell.conditional if conditional))
+        return tuple(o for o in candidates if answer_kind(o.http) == kind)
 
     def answer(
         self,

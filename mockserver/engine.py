@@ -37,6 +37,7 @@ from mockserver.clock import Clock, ManualClock, seconds_to_us
 from mockserver.control_errors import ControlError
 from mockserver.instance import Failure, Instance, view
 from mockserver.journal import Journal, Snapshot, Store
+from mockserver.manual_time import ManualTime
 from mockserver.runtime import WorkflowRuntime
 from mockserver.scheduler import Due, Scheduler, is_current
 from mockserver.transitions import Transitions
@@ -82,7 +83,6 @@ class Engine:
         self._runtime = WorkflowRuntime(workflows, hold_unknown=unknown_workflows == "hold")
         if time_skipping and not isinstance(clock, ManualClock):
             raise ValueError("time skipping needs a manual clock")
-        self._time_skipping = time_skipping
         self.transitions = transitions(
             instances=self._instances,
             lifecycle=lifecycle,
@@ -93,13 +93,21 @@ class Engine:
             start_delay_us=self._start_delay_us,
         )
         """How instances move; the seam a test replaces to change one rule."""
+        self._time = (
+            ManualTime(
+                clock, self._scheduler, self._journal, self._instances, skipping=time_skipping
+            )
+            if isinstance(clock, ManualClock)
+            else None
+        )
+        """Moves the clock, when it is manual (:mod:`mockserver.manual_time`)."""
         self._run_scheduler = partial(self._scheduler.run, progress=self._progress, fire=self._fire)
         """:meth:`Scheduler.run` with this engine's callbacks, bound once (run_due is hot)."""
 
     @property
     def time_skipping(self) -> bool:
         """The clock jumps by itself while every live instance waits only on time."""
-        return self._time_skipping
+        return self._time is not None and self._time.skipping
 
     @property
     def on_schedule(self) -> Callable[[], None] | None:
@@ -226,27 +234,9 @@ class Engine:
             raise ControlError(
                 "MOCK_BAD_REQUEST", 400, f"cannot advance by {seconds} seconds: past the year 9999"
             )
-        clock = self.clock
-        target_us = clock.now_us() + seconds_to_us(seconds)
-        fired = 0
-        # Through each due time in order, as real time would pass: work fires at its due time
-        # (and a workflow's "now" is that time), so what it schedules next falls due as it would.
-        while fired < ADVANCE_BUDGET:
-            due_us = self._scheduler.next_due_us()
-            if due_us is None or due_us > target_us:
-                break
-            self._move_clock(max(due_us, clock.now_us()))
-            fired += self.run_due(ADVANCE_BUDGET - fired)
-        self._move_clock(target_us)
-        return fired + self.run_due(max(ADVANCE_BUDGET - fired, 0))
-
-    def _move_clock(self, now_us: int) -> None:
-        assert isinstance(self.clock, ManualClock)
-        if now_us > self.clock.now_us():
-            self.clock.move_to(now_us)
-            if self._journal is not None:
-                self._journal.clock_moved = True
-        self._scheduler.clock_moved()
+        assert self._time is not None
+        target_us = self.clock.now_us() + seconds_to_us(seconds)
+        return self._time.advance_to(target_us, self.run_due, ADVANCE_BUDGET)
 
     def instances(self) -> list[InstanceView]:
         self.run_due()
@@ -329,36 +319,11 @@ class Engine:
         """Progress woken instances and fire due work until nothing is left, or until ``budget``
         entries fired (the scheduler loop fires the rest); returns the number fired."""
         fired = self._run_scheduler(budget)
-        if self._time_skipping:
-            fired += self._skip_time(budget - fired)
+        if self._time is not None and self._time.skipping:
+            fired += self._time.skip(self._run_scheduler, budget - fired)
         if self._journal:
             self._commit()
         return fired
-
-    def _skip_time(self, budget: int) -> int:
-        """Time skipping: while every live instance waits only on time, jump the clock to the
-        next due moment and fire what falls due there (in due order, as real time would)."""
-        fired = 0
-        while fired < budget and self._only_time_passes():
-            due_us = self._scheduler.next_due_us()
-            if due_us is None:
-                break
-            self._move_clock(max(due_us, self.clock.now_us()))
-            fired += self._run_scheduler(budget - fired)
-        return fired
-
-    def _only_time_passes(self) -> bool:
-        """No live instance waits for anything but time (an event, a resume, the control API)."""
-        for instance in self._instances.values():
-            status = instance.status
-            if status is Status.SUSPENDED:
-                return False
-            if status is Status.RUNNING and instance.ready:
-                waiting = instance.waiting
-                timed = waiting is None or waiting.kind in ("timer", "activity", "child")
-                if not timed and waiting is not None and waiting.result is None:
-                    return False
-        return True
 
     def _progress(self, instance_id: str) -> None:
         instance = self._instances.get(instance_id)
