@@ -26,16 +26,16 @@ import math
 import uuid
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, Literal
+from typing import Literal
 
-from conformance.lifecycle import Lifecycle, Operation, Status
+from conformance.lifecycle import Lifecycle, Operation
 from conformance.workflows import WORKFLOWS, Workflow
 from daprhttp.ids import instance_id_problem
 from daprhttp.view import InstanceView
-from mockserver import history
 from mockserver.clock import Clock, ManualClock, seconds_to_us
 from mockserver.control_errors import ControlError
-from mockserver.instance import Failure, Instance, view
+from mockserver.control_operations import ControlOperations
+from mockserver.instance import Instance, view
 from mockserver.journal import Journal, Snapshot, Store
 from mockserver.manual_time import ManualTime
 from mockserver.runtime import WorkflowRuntime
@@ -55,7 +55,7 @@ LATEST_US = 253_402_300_799_999_999
 """9999-12-31T23:59:59.999999Z: a manual clock moved past it could not write a timestamp."""
 
 
-class Engine:
+class Engine(ControlOperations):
     """All instances of one mock: the seven operations, the control operations, what is due."""
 
     def __init__(
@@ -238,58 +238,9 @@ class Engine:
         target_us = self.clock.now_us() + seconds_to_us(seconds)
         return self._time.advance_to(target_us, self.run_due, ADVANCE_BUDGET)
 
-    def instances(self) -> list[InstanceView]:
-        self.run_due()
-        return [view(instance) for instance in self._instances.values()]
-
-    def force_complete(self, instance_id: str, output: str | None) -> InstanceView:
-        """End an active instance as COMPLETED with ``output`` (JSON text)."""
-        instance = self._forceable(instance_id)
-        self.transitions.finish(instance, Status.COMPLETED, output=output)
-        self.run_due()
-        return view(instance)
-
-    def force_fail(self, instance_id: str, message: str, error_type: str) -> InstanceView:
-        """End an active instance as FAILED with this failure."""
-        instance = self._forceable(instance_id)
-        self.transitions.finish(instance, Status.FAILED, failure=Failure(error_type, message))
-        self.run_due()
-        return view(instance)
-
-    def history(self, instance_id: str) -> list[dict[str, Any]]:
-        """The instance's history events (:mod:`mockserver.history`)."""
-        self.run_due()
-        instance = self._instances.get(instance_id)
-        if instance is None:
-            raise ControlError("MOCK_INSTANCE_NOT_FOUND", 404, f"no instance {instance_id!r}")
-        return history.render(history.of(instance))
-
-    def force_custom_status(self, instance_id: str, custom_status: str | None) -> InstanceView:
-        """Set an active instance's custom status (as the workflow would)."""
-        instance = self._forceable(instance_id)
-        instance.custom_status = custom_status
-        self.transitions.touch(instance)
-        self.run_due()
-        return view(instance)
-
     def forget_live_state(self) -> None:
         """Drop every live workflow generator, as a restart would; they come back by replay."""
         self._runtime.clear()
-
-    def _forceable(self, instance_id: str) -> Instance:
-        self.run_due()
-        instance = self._instances.get(instance_id)
-        if instance is None:
-            raise ControlError("MOCK_INSTANCE_NOT_FOUND", 404, f"no instance {instance_id!r}")
-        if not self.transitions.lifecycle.is_active(instance.status):
-            raise ControlError(
-                "MOCK_INSTANCE_NOT_ACTIVE",
-                409,
-                f"instance {instance_id!r} is {instance.status.value}; only PENDING, RUNNING "
-                "and SUSPENDED instances can be forced to end",
-            )
-        self.transitions.mark_started(instance)
-        return instance
 
     # --- durable state -----------------------------------------------------------------------
 
