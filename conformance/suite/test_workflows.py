@@ -2,6 +2,9 @@
 
 Outputs are compared as parsed JSON (SDKs re-serialise); under the ``docs`` profile, which
 reads no properties, only the statuses are checked.
+
+Over 400 lines on purpose: one test per behaviour of the six workflows and of suspension, each
+short; split, the tests of one workflow's run and of its suspension would live apart.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ while other requests are on the wire. Per instance the lifecycle model
 instance may be in; the one request without an answer may or may not have taken effect. After a
 restart on the same file every instance must be in one of those statuses with its input, output
 and custom status intact, and waiting workflows must carry on (a ``go`` completes them).
+
+Over 400 lines on purpose: the crash run, its model of what each answer allows and the checks
+that the run would notice a loss are one piece, and a test reads best beside them.
 """
 
 from __future__ import annotations
