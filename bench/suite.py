@@ -47,25 +47,30 @@ def measure_suite(settings: Settings) -> dict[str, Any]:
         with running(
             "mock-suite", mock_command(uvloop=False), log_dir=settings.out / "logs"
         ) as mock:
-            found[name] = _run_suite(name, mock.url, extra, settings.out / "logs")
+            log = settings.out / "logs" / f"suite {name}.log".replace(" ", "-")
+            found[name] = run_suite(mock.url, extra, log)
     full, parallel = found.get("full", {}), found.get("full -n auto", {})
     if "seconds" in full and "seconds" in parallel:
         found["xdist_speedup"] = full["seconds"] / parallel["seconds"]
     return found
 
 
-def _run_suite(name: str, url: str, extra: list[str], log_dir: Path) -> dict[str, Any]:
+def run_suite(
+    url: str, extra: list[str], log: Path, *, timeout: float = TIMEOUT_S
+) -> dict[str, Any]:
+    """The suite against ``url``: seconds, exit code and pytest's last line; output into ``log``."""
     argv = [
         *(sys.executable, "-m", "pytest", "--pyargs", "conformance.suite"),
         *("--target", url, "-p", "no:cacheprovider", "-q", *extra),
     ]
     began = time.perf_counter()
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"seconds": float(TIMEOUT_S), "exit_code": None, "summary": "timed out"}
+        return {"seconds": float(timeout), "exit_code": None, "summary": "timed out"}
     seconds = time.perf_counter() - began
-    (log_dir / f"suite {name}.log".replace(" ", "-")).write_text(done.stdout + done.stderr)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(done.stdout + done.stderr)
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     return {
         "seconds": seconds,

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from bench import profiling
 from bench.load import pool_ids, start_instances
@@ -46,8 +46,17 @@ class Measured:
         return {**asdict(self.wrk), "cpu_us_per_request": self.cpu_us_per_request}
 
 
+class Measurable(Protocol):
+    """A server under load: where it answers and the CPU time it has used."""
+
+    @property
+    def url(self) -> str: ...
+
+    def cpu_seconds(self) -> float: ...
+
+
 def drive(
-    server: Server, script: str, args: list[str | int], settings: Settings, seconds: int
+    server: Measurable, script: str, args: list[str | int], settings: Settings, seconds: int
 ) -> Measured:
     cpu_before = server.cpu_seconds()
     result = run_wrk(

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,8 @@ import requests
 from bench.load import pool_ids, start_instances
 from bench.servers import mock_command, running
 from bench.settings import POOL_INPUT, Settings
-from bench.wrk import run_wrk
+from bench.suite import run_suite
+from bench.throughput import drive
 
 OPERATIONS = ("get", "raise_event", "start")
 """The wrk loads measured against both (start last: it grows the store)."""
@@ -96,32 +95,16 @@ def measure_target(target: Target, settings: Settings, *, suite: bool) -> dict[s
 
 
 def _drive(target: Target, operation: str, settings: Settings) -> dict[str, Any]:
-    args: list[str | int] = (
-        [f"{target.name}{time.monotonic_ns()}"]
-        if operation == "start"
-        else [POOL_PREFIX, POOL_SIZE]
-    )
-    run_wrk(
-        target.url,
-        operation,
-        args,
-        seconds=settings.warmup,
-        connections=settings.connections,
-        threads=settings.threads,
-    )
-    if operation == "start":
-        args = [f"{target.name}{time.monotonic_ns()}"]
-    cpu_before = target.cpu_seconds()
-    result = run_wrk(
-        target.url,
-        operation,
-        args,
-        seconds=settings.seconds,
-        connections=settings.connections,
-        threads=settings.threads,
-    )
-    cpu = target.cpu_seconds() - cpu_before
-    return {**asdict(result), "cpu_us_per_request": 1e6 * cpu / max(result.requests, 1)}
+    """The warm-up, then the measured wrk run (a start gets IDs of its own each time)."""
+
+    def args() -> list[str | int]:
+        if operation == "start":
+            return [f"{target.name}{time.monotonic_ns()}"]
+        return [POOL_PREFIX, POOL_SIZE]
+
+    if settings.warmup:
+        drive(target, operation, args(), settings, settings.warmup)
+    return drive(target, operation, args(), settings, settings.seconds).as_dict()
 
 
 def start_to_completed(url: str, runs: int = LATENCY_RUNS) -> dict[str, Any]:
@@ -153,24 +136,7 @@ def start_to_completed(url: str, runs: int = LATENCY_RUNS) -> dict[str, Any]:
 
 def suite_time(url: str, log: Path) -> dict[str, Any]:
     """The whole conformance suite against ``url``: wall time, exit code, pytest's last line."""
-    argv = [
-        *(sys.executable, "-m", "pytest", "--pyargs", "conformance.suite"),
-        *("--target", url, "-p", "no:cacheprovider", "-q"),
-    ]
-    began = time.perf_counter()
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        return {"seconds": float(SUITE_TIMEOUT_S), "exit_code": None, "summary": "timed out"}
-    seconds = time.perf_counter() - began
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(done.stdout + done.stderr)
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    return {
-        "seconds": seconds,
-        "exit_code": done.returncode,
-        "summary": lines[-1].strip("= ") if lines else "",
-    }
+    return run_suite(url, [], log, timeout=SUITE_TIMEOUT_S)
 
 
 def _until_running(url: str, ids: Sequence[str]) -> None:
